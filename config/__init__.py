@@ -1,0 +1,1 @@
+"""Settings, list effects and schedules: defaults in code, overrides from `ELIG_*` variables."""

@@ -1,0 +1,74 @@
+"""Settings: defaults in code, overrides from the environment under one prefix.
+
+`DATABASE_URL` and `REDIS_URL` keep their conventional names so that hosting platforms and
+docker-compose can set them; everything else is `ELIG_<NAME>`. An empty `REDIS_URL` means
+"start the private embedded Redis" (see `service/embedded.py`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from config.lists import DEFAULT_EFFECTS, LIST_NAMES
+from service.eligibility.facts import Effect, StalePolicy
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+PLAIN_NAMES = {"database_url", "redis_url"}  # read without the ELIG_ prefix
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{VAR_DIR / 'service.db'}"
+    redis_url: str = ""
+    max_batch_items: int = 1000
+    max_body_bytes: int = 2 * 1024 * 1024
+    # Upper bound for Cache-Control max-age: a write can change any answer before valid_until.
+    max_cache_seconds: int = 60
+    stale_policy: StalePolicy = StalePolicy.REVIEW
+    staleness_limit_hours: float = 48.0
+    snapshot_poll_seconds: float = 0.5
+    decision_log_batch: int = 500
+    decision_log_queue: int = 20000
+    decision_log_flush_ms: float = 20.0
+    web_workers: int = 2
+    list_effects: Mapping[str, Effect] = field(default_factory=lambda: dict(DEFAULT_EFFECTS))
+    list_names: Mapping[str, str] = field(default_factory=lambda: dict(LIST_NAMES))
+
+    def with_overrides(self, overrides: Mapping[str, Any] | None) -> Settings:
+        return replace(self, **dict(overrides or {}))
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, StalePolicy):
+        return StalePolicy(raw)
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from the defaults and the environment."""
+    env = os.environ if environ is None else environ
+    base = Settings()
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        if f.name in {"list_effects", "list_names"}:
+            continue
+        key = f.name.upper() if f.name in PLAIN_NAMES else f"ELIG_{f.name.upper()}"
+        if key in env:
+            values[f.name] = _coerce(env[key], getattr(base, f.name))
+    effects = dict(DEFAULT_EFFECTS)
+    for key, raw in env.items():
+        if key.startswith("ELIG_EFFECT_"):
+            effects[key.removeprefix("ELIG_EFFECT_")] = Effect(raw)
+    values["list_effects"] = effects
+    return replace(base, **values)

@@ -1,0 +1,26 @@
+"""The device security-update eligibility service: the Flask application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from config.settings import Settings, from_env
+
+
+def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | None = None
+               ) -> Flask:
+    """Build the app from the environment's settings, with `overrides` applied on top."""
+    from service import api, errors, extensions, health
+
+    settings = (settings or from_env()).with_overrides(overrides)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    errors.init_app(app)
+    extensions.init_app(app, settings)
+    app.register_blueprint(health.bp)
+    api.init_app(app)
+    return app

@@ -1,0 +1,60 @@
+"""Decisions for OTA servers: single, batch, and fetching one given earlier."""
+
+from __future__ import annotations
+
+import orjson
+from flask import Blueprint, Response, g
+
+from service import answers
+from service.api.resources import json_response
+from service.api.schemas import DecisionRequest
+from service.auth import Role, requires
+from service.context import services
+from service.errors import InvalidInput, NotFound
+from service.parsing import json_body, parse
+from service.store.db import read_session
+from service.store.models import DecisionLogEntry
+
+bp = Blueprint("decisions", __name__)
+
+
+@bp.post("/decisions")
+@requires(Role.OTA)
+def create_decision() -> Response:
+    ctx = services()
+    req = parse(DecisionRequest)
+    now = ctx.clock()
+    body = answers.answer_one(ctx, req, now, g.key_id)
+    response = json_response(body)
+    age = answers.max_age(body, now, req.at or now, ctx.settings.max_cache_seconds)
+    response.headers["Cache-Control"] = f"private, max-age={age}"
+    return response
+
+
+@bp.post("/decisions/batch")
+@requires(Role.OTA)
+def create_batch() -> Response:
+    ctx = services()
+    data = json_body()
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or set(data) != {"items"} or not isinstance(items, list):
+        raise InvalidInput("The body must be {\"items\": [...]}.",
+                           [{"field": "items", "message": "expected a list under items alone"}])
+    limit = ctx.settings.max_batch_items
+    if not 1 <= len(items) <= limit:
+        raise InvalidInput(f"A batch holds 1 to {limit} items; this one has {len(items)}.",
+                           [{"field": "items", "message": f"between 1 and {limit} items"}])
+    results = answers.answer_batch(ctx, items, ctx.clock(), g.key_id)
+    return json_response({"results": results})
+
+
+@bp.get("/decisions/<decision_id>")
+@requires(Role.OTA)
+def get_decision(decision_id: str) -> Response:
+    with read_session(services().settings.database_url) as session:
+        entry = session.get(DecisionLogEntry, decision_id)
+        if entry is None:
+            raise NotFound(f"No decision has id {decision_id!r}.")
+        body = orjson.loads(entry.response)
+        body["request"] = orjson.loads(entry.request)
+    return json_response(body)

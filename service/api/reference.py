@@ -1,0 +1,71 @@
+"""Vendors, device models and updates: the reference data OTA requests name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from service.api import schemas
+from service.api.resources import Resource, register
+from service.context import services
+from service.store import models as m
+
+bp = Blueprint("reference", __name__)
+
+
+def _vendor_status(row: m.Versioned) -> dict[str, Any]:
+    """The vendor's designations, open matches and listing status, from the snapshot."""
+    snapshot = services().snapshots.current
+    party = snapshot.current.parties.get(row.id)
+    if party is None:
+        return {}
+    designations = [{"id": d.id, "source": d.source, "name": d.name,
+                     "effective_from": d.effective_from, "effective_until": d.effective_until}
+                    for d in party.designations]
+    matches = [{"id": p.id, "designation_id": p.designation.id, "status": "pending",
+                "score": p.score} for p in party.possible_matches]
+    status = "possible_match" if matches else "designated" if designations else "not_listed"
+    return {"designations": designations, "matches": matches, "status": status}
+
+
+VENDORS = Resource(
+    name="vendors", table=m.Vendor, prefix="v", schema=schemas.VendorIn,
+    columns=lambda b: {"name": b.name, "aliases": b.aliases, "country": b.country,
+                       "brands": b.brands},
+    body=lambda r: {"name": r.name, "aliases": r.aliases, "country": r.country,
+                    "brands": r.brands},
+    extra=_vendor_status,
+)
+MODELS = Resource(
+    name="models", table=m.DeviceModel, prefix="m", schema=schemas.ModelIn,
+    columns=lambda b: {"vendor_id": b.vendor_id, "name": b.name,
+                       "device_class": b.device_class.value,
+                       "available_from": b.available_from},
+    body=lambda r: {"vendor_id": r.vendor_id, "name": r.name, "device_class": r.device_class,
+                    "available_from": r.available_from},
+    references={"vendor_id": m.Vendor},
+)
+UPDATES = Resource(
+    name="updates", table=m.Update, prefix="u", schema=schemas.UpdateIn,
+    columns=lambda b: {"supplier": b.supplier, "supplier_country": b.supplier_country,
+                       "kind": b.kind.value, "product": b.product, "version_label": b.version,
+                       "enhances_functionality": b.enhances_functionality,
+                       "publicly_available": b.publicly_available},
+    body=lambda r: {"supplier": r.supplier, "supplier_country": r.supplier_country,
+                    "kind": r.kind, "product": r.product, "version": r.version_label,
+                    "enhances_functionality": r.enhances_functionality,
+                    "publicly_available": r.publicly_available},
+)
+DESIGNATIONS = Resource(
+    name="designations", table=m.Designation, prefix="des", schema=schemas.DesignationIn,
+    columns=lambda b: b.model_dump(),
+    body=lambda r: {"source": r.source, "name": r.name, "alt_names": r.alt_names,
+                    "country": r.country, "effective_from": r.effective_from,
+                    "effective_until": r.effective_until, "reference": r.reference,
+                    "vendor_ids": r.vendor_ids},
+    references={"vendor_ids": m.Vendor},
+)
+
+for _resource in (VENDORS, MODELS, UPDATES, DESIGNATIONS):
+    register(bp, _resource)

@@ -1,0 +1,179 @@
+"""Routes for a versioned reference resource: list, get, create, change, withdraw.
+
+Every write is one transaction that adds a version row, an audit entry and a data version,
+then publishes the new snapshot before answering, so the next decision anywhere sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, g, request
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from service.auth import Role, requires
+from service.context import services
+from service.errors import InvalidInput, NotFound
+from service.jsonio import dumps
+from service.parsing import json_body, parse, validate
+from service.store.db import read_session, write_session
+from service.store.models import Versioned
+from service.store.versions import Writer, latest
+
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str  # the path segment, e.g. "vendors"
+    table: type[Versioned]
+    prefix: str  # id prefix, e.g. "v"
+    schema: type[BaseModel]
+    columns: Callable[[Any], dict[str, Any]]  # validated body -> column values
+    body: Callable[[Any], dict[str, Any]]  # column values -> the create schema's fields
+    references: dict[str, type[Versioned]] = field(default_factory=dict)  # field -> table
+    extra: Callable[[Versioned], dict[str, Any]] | None = None  # more for GET one
+
+
+def json_response(body: object, status: int = 200) -> Response:
+    return Response(dumps(body), status=status, mimetype="application/json")
+
+
+def to_json(resource: Resource, row: Versioned) -> dict[str, Any]:
+    return {"id": row.id, **resource.body(row), "version": row.version,
+            "recorded_at": row.recorded_at, "recorded_by": row.recorded_by}
+
+
+def check_references(session: Session, resource: Resource, values: dict[str, Any]) -> None:
+    """Refuse ids that name no current record, naming the field (nothing is written)."""
+    errors = []
+    for name, table in resource.references.items():
+        wanted = values.get(name)
+        ids = wanted if isinstance(wanted, list) else [wanted] if wanted else []
+        for index, ref in enumerate(ids):
+            if latest(session, table, ref) is None:
+                path = f"{name}.{index}" if isinstance(wanted, list) else name
+                errors.append({"field": path, "message": f"unknown id {ref!r}"})
+    if errors:
+        raise InvalidInput("Some ids refer to nothing.", errors)
+
+
+def write(resource: Resource, change: Callable[[Writer], Versioned], status: int) -> Response:
+    ctx = services()
+    with write_session(ctx.settings.database_url) as session:
+        writer = Writer(session, g.actor, ctx.clock())
+        row = change(writer)
+        body = to_json(resource, row)
+    if writer.data_version is not None:
+        ctx.snapshots.publish(writer.data_version)
+    return json_response(body, status)
+
+
+def page(session: Session, resource: Resource) -> dict[str, Any]:
+    """One page of current records ordered by id, filtered by query parameters."""
+    limit = request.args.get("limit", "100")
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
+        raise InvalidInput("limit must be a whole number from 1 to 500.",
+                           [{"field": "limit", "message": "between 1 and 500"}])
+    table = resource.table
+    newest = (sa.select(table.id, sa.func.max(table.version).label("v"))
+              .group_by(table.id).subquery())
+    query = (sa.select(table).join(newest, (table.id == newest.c.id)
+                                   & (table.version == newest.c.v))
+             .where(table.deleted.is_(False)).order_by(table.id))
+    if cursor := request.args.get("cursor"):
+        query = query.where(table.id > cursor)
+    for name, value in request.args.items():
+        if name in {"limit", "cursor"}:
+            continue
+        column = getattr(table, name, None)
+        if name not in resource.body(_Blank()) or column is None:
+            raise InvalidInput(f"Cannot filter by {name!r}.",
+                               [{"field": name, "message": "not a filterable field"}])
+        query = query.where(column == value)
+    rows = list(session.scalars(query.limit(int(limit) + 1)))
+    more = len(rows) > int(limit)
+    rows = rows[: int(limit)]
+    return {"items": [to_json(resource, r) for r in rows],
+            "next_cursor": rows[-1].id if more else None}
+
+
+class _Blank:
+    """Answers None for every attribute: lets `body` list a resource's field names."""
+
+    def __getattr__(self, name: str) -> None:
+        return None
+
+
+def register(bp: Blueprint, resource: Resource) -> None:
+    """Add the five routes of `resource` to `bp`."""
+    name, table = resource.name, resource.table
+
+    def find(session: Session, record_id: str) -> Versioned:
+        row = latest(session, table, record_id)
+        if row is None:
+            raise NotFound(f"No {name[:-1]} has id {record_id!r}.")
+        return row
+
+    @requires(Role.VIEWER)
+    def list_all() -> Response:
+        with read_session(services().settings.database_url) as session:
+            return json_response(page(session, resource))
+
+    @requires(Role.VIEWER)
+    def get_one(record_id: str) -> Response:
+        with read_session(services().settings.database_url) as session:
+            row = find(session, record_id)
+            body = to_json(resource, row)
+        if resource.extra:
+            body.update(resource.extra(row))
+        return json_response(body)
+
+    @requires(Role.EDITOR)
+    def create() -> Response:
+        values = resource.columns(parse(resource.schema))
+
+        def change(writer: Writer) -> Versioned:
+            check_references(writer.session, resource, values)
+            return writer.create(table, resource.prefix, values)
+
+        return write(resource, change, 201)
+
+    @requires(Role.EDITOR)
+    def patch(record_id: str) -> Response:
+        patch_body = json_body()
+
+        def change(writer: Writer) -> Versioned:
+            current = find(writer.session, record_id)
+            merged = {**_jsonable(resource.body(current)), **(patch_body or {})}
+            values = resource.columns(validate(resource.schema, merged))
+            check_references(writer.session, resource, values)
+            return writer.change(table, current, values)
+
+        if not isinstance(patch_body, dict):
+            raise InvalidInput("A PATCH body is a JSON object of the fields to change.",
+                               [{"field": "body", "message": "expected an object"}])
+        return write(resource, change, 200)
+
+    @requires(Role.EDITOR)
+    def withdraw(record_id: str) -> Response:
+        def change(writer: Writer) -> Versioned:
+            current = find(writer.session, record_id)
+            return writer.change(table, current, {}, deleted=True, action="delete")
+
+        return write(resource, change, 200)
+
+    bp.add_url_rule(f"/{name}", f"list_{name}", list_all, methods=["GET"])
+    bp.add_url_rule(f"/{name}/<record_id>", f"get_{name}", get_one, methods=["GET"])
+    bp.add_url_rule(f"/{name}", f"create_{name}", create, methods=["POST"])
+    bp.add_url_rule(f"/{name}/<record_id>", f"patch_{name}", patch, methods=["PATCH"])
+    bp.add_url_rule(f"/{name}/<record_id>", f"delete_{name}", withdraw, methods=["DELETE"])
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}

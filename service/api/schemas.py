@@ -1,0 +1,225 @@
+"""Request schemas: they validate every body and generate the OpenAPI document.
+
+Strict JSON validation (no silent coercion of "1" to 1 or "true" to True), unknown fields
+refused, bounded strings and lists. Instants need a zone; a bare date means midnight UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+Name = Annotated[str, Field(min_length=1, max_length=500)]
+Text = Annotated[str, Field(max_length=4000)]
+Code = Annotated[str, Field(min_length=1, max_length=10, pattern=r"^[A-Z][A-Z0-9_]*$")]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+RecordId = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+def _instant(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value  # let the type check name the wrong type
+    if len(value) == 10:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("not a date: use YYYY-MM-DD or an ISO 8601 time with a zone") from None
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not an ISO 8601 time, e.g. 2019-06-01T00:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise ValueError("the time needs a zone, e.g. 2019-06-01T00:00:00Z")
+    return parsed.astimezone(UTC)
+
+
+Instant = Annotated[datetime, BeforeValidator(_instant)]
+
+
+class DeviceClass(StrEnum):
+    HANDSET = "handset"
+    TABLET = "tablet"
+    LAPTOP = "laptop"
+    WEARABLE = "wearable"
+    CONSUMER_ELECTRONICS = "consumer_electronics"
+    CPE = "cpe"
+    NETWORK_EQUIPMENT = "network_equipment"
+
+
+class UpdateKind(StrEnum):
+    SECURITY_PATCH = "security_patch"
+    BUG_FIX = "bug_fix"
+    OS_UPGRADE = "os_upgrade"
+    FEATURE_UPDATE = "feature_update"
+    APP_UPDATE = "app_update"
+    VULNERABILITY_DISCLOSURE = "vulnerability_disclosure"
+
+
+# Enumerations are validated leniently (a JSON string against the allowed values) so that batch
+# items, parsed once by orjson, validate exactly like single bodies.
+Kind = Annotated[UpdateKind, Field(strict=False)]
+Class = Annotated[DeviceClass, Field(strict=False)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class DeviceRef(Strict):
+    """A registered device (`id`), a registered model (`model_id`), or inline strings."""
+
+    id: RecordId | None = None
+    model_id: RecordId | None = None
+    vendor: Name | None = None
+    model: Name | None = None
+
+    @model_validator(mode="after")
+    def one_shape(self) -> Self:
+        shapes = [self.id is not None, self.model_id is not None,
+                  self.vendor is not None or self.model is not None]
+        if sum(shapes) != 1:
+            raise ValueError("give exactly one of: id, model_id, or vendor (with model)")
+        if self.model is not None and self.vendor is None:
+            raise ValueError("an inline model needs its vendor")
+        return self
+
+
+class UpdateFields(Strict):
+    supplier: Name
+    supplier_country: Country | None = None
+    kind: Kind
+    product: Name
+    version: Annotated[str, Field(max_length=200)] | None = None
+    enhances_functionality: bool | None = None
+    publicly_available: bool = False
+
+
+class UpdateRef(Strict):
+    """A registered update (`id`) or the update described inline."""
+
+    id: RecordId | None = None
+    supplier: Name | None = None
+    supplier_country: Country | None = None
+    kind: Kind | None = None
+    product: Name | None = None
+    version: Annotated[str, Field(max_length=200)] | None = None
+    enhances_functionality: bool | None = None
+    publicly_available: bool = False
+
+    @model_validator(mode="after")
+    def one_shape(self) -> Self:
+        inline = [self.supplier, self.kind, self.product]
+        if self.id is not None:
+            if any(v is not None for v in inline):
+                raise ValueError("give either id or the inline fields, not both")
+        elif any(v is None for v in inline):
+            raise ValueError("an inline update needs supplier, kind and product")
+        return self
+
+
+class DecisionRequest(Strict):
+    device: DeviceRef
+    update: UpdateRef
+    at: Instant | None = None
+    known_at: Instant | None = None
+
+
+class BatchRequest(Strict):
+    items: list[dict[str, Any]] = Field(min_length=1)
+
+
+class VendorIn(Strict):
+    name: Name
+    aliases: list[Name] = Field(default_factory=list, max_length=200)
+    country: Country | None = None
+    brands: list[Name] = Field(default_factory=list, max_length=200)
+
+
+class ModelIn(Strict):
+    vendor_id: RecordId
+    name: Name
+    device_class: Class
+    available_from: Instant | None = None
+
+
+class UpdateIn(UpdateFields):
+    pass
+
+
+class DeviceIn(Strict):
+    id: RecordId
+    model_id: RecordId
+
+
+class DesignationIn(Strict):
+    source: Code
+    name: Name
+    alt_names: list[Name] = Field(default_factory=list, max_length=500)
+    country: Country | None = None
+    effective_from: Instant
+    effective_until: Instant | None = None
+    reference: Annotated[str, Field(max_length=500)] | None = None
+    vendor_ids: list[RecordId] = Field(default_factory=list, max_length=1000)
+
+    @model_validator(mode="after")
+    def window(self) -> Self:
+        if self.effective_until is not None and self.effective_until <= self.effective_from:
+            raise ValueError("effective_until must be after effective_from")
+        return self
+
+
+class ScopeIn(Strict):
+    update_kinds: list[Kind] = Field(min_length=1)
+    products: list[Name] | None = None
+    device_classes: list[Class] | None = None
+    devices_available_on_or_before: Instant | None = None
+    functional_enhancement: bool = False
+
+
+class LicenceKind(StrEnum):
+    GENERAL = "general"
+    SPECIFIC = "specific"
+
+
+class LicenceIn(Strict):
+    number: Name
+    kind: Annotated[LicenceKind, Field(strict=False)]
+    authority: Name | None = None
+    holder: Name | None = None
+    vendor_ids: list[RecordId] = Field(min_length=1, max_length=1000)
+    lifts: list[Code] = Field(min_length=1)
+    valid_from: Instant
+    valid_until: Instant | None = None
+    scope: ScopeIn
+    conditions: Text | None = None
+    document_url: Annotated[str, Field(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def consistent(self) -> Self:
+        if self.kind is LicenceKind.SPECIFIC and not self.holder:
+            raise ValueError("a specific licence needs its holder")
+        if self.kind is LicenceKind.GENERAL and self.holder:
+            raise ValueError("a general licence has no holder")
+        if self.valid_until is not None and self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        return self
+
+
+class AmendmentIn(Strict):
+    effective_from: Instant
+    valid_until: Instant | None = None
+    scope: ScopeIn
+
+
+class RevocationIn(Strict):
+    effective_from: Instant
+    reason: Text | None = None
+
+
+class KeyIn(Strict):
+    name: Name
+    role: Annotated[str, Field(pattern=r"^(ota|viewer|editor|admin)$")]

@@ -1,0 +1,118 @@
+"""Turning a decision request into facts, a `Decision` and the answer an OTA server reads.
+
+Resolution reads only the snapshot. Decisions are cached per (party, model, update) inside the
+view they were computed from, together with the window `[valid_from, valid_until)` in which
+they hold, so a repeated question at another instant of the same window costs a dict lookup.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from service import eligibility as el
+from service.api.schemas import DecisionRequest, DeviceRef, UpdateRef
+from service.errors import NotFound
+from service.screening.normalise import name_key
+from service.snapshot import Snapshot
+from service.views import View, update_fact
+
+_CACHE_LIMIT = 200_000
+
+
+def resolve(snapshot: Snapshot, view: View, req: DecisionRequest
+            ) -> tuple[tuple[Any, ...], el.Party, el.Model, el.Update]:
+    """Find the party, model and update a request names; raise NotFound for unknown ids."""
+    party, model, model_key = _device(snapshot, view, req.device)
+    update, update_key = _update(view, req.update)
+    return (party.vendor_id or party.name, model_key, update_key), party, model, update
+
+
+def _device(snapshot: Snapshot, view: View, ref: DeviceRef
+            ) -> tuple[el.Party, el.Model, Any]:
+    model_id = ref.model_id
+    if ref.id is not None:
+        model_id = snapshot.records.devices.get(ref.id)
+        if model_id is None:
+            raise NotFound(f"No device is registered with id {ref.id!r}.",
+                           [{"field": "device.id", "message": "unknown device"}])
+    if model_id is not None:
+        model = view.models.get(model_id)
+        if model is None:
+            raise NotFound(f"No device model has id {model_id!r}.",
+                           [{"field": "device.model_id", "message": "unknown model"}])
+        return view.parties[view.model_vendor[model_id]], model, model_id
+    assert ref.vendor is not None  # the schema guarantees one of the three shapes
+    party = view.party_for_name(ref.vendor)
+    model_name = ref.model or ""
+    if party.vendor_id is not None:
+        registered = view.model_by_key.get((party.vendor_id, name_key(model_name)))
+        if registered is not None:
+            return party, view.models[registered], registered
+    return party, el.Model(None, model_name, None, None), ("inline", name_key(model_name))
+
+
+def _update(view: View, ref: UpdateRef) -> tuple[el.Update, Any]:
+    if ref.id is not None:
+        update = view.updates.get(ref.id)
+        if update is None:
+            raise NotFound(f"No update has id {ref.id!r}.",
+                           [{"field": "update.id", "message": "unknown update"}])
+        return update, ref.id
+    assert ref.supplier and ref.kind and ref.product
+    fact = update_fact(ref.supplier, ref.supplier_country, ref.kind.value, ref.product,
+                       ref.version, ref.enhances_functionality, ref.publicly_available)
+    return fact, fact
+
+
+def decide(view: View, key: tuple[Any, ...], party: el.Party, model: el.Model,
+           update: el.Update, at: datetime, policy: el.Policy, stale: bool) -> el.Decision:
+    """Return the cached decision for `key` if it holds at `at`, else evaluate afresh."""
+    cache_key = (*key, stale)
+    cached = view.decisions.get(cache_key)
+    if cached is not None and _holds(cached, at):
+        return cached
+    licences = view.licences_by_vendor.get(party.vendor_id or "", ())
+    decision = el.evaluate(el.Case(party, model, update, licences, stale), at, policy)
+    if len(view.decisions) >= _CACHE_LIMIT:
+        view.decisions.clear()
+    view.decisions[cache_key] = decision
+    return decision
+
+
+def _holds(decision: el.Decision, at: datetime) -> bool:
+    return (decision.valid_from is None or decision.valid_from <= at) and (
+        decision.valid_until is None or at < decision.valid_until
+    )
+
+
+def iso(instant: datetime | None) -> str | None:
+    if instant is None:
+        return None
+    return instant.isoformat().replace("+00:00", "Z")
+
+
+def render(decision: el.Decision, decision_id: str, at: datetime, evaluated_at: datetime,
+           data_version: int) -> dict[str, Any]:
+    """Shape a decision as the API's answer."""
+    return {
+        "decision_id": decision_id,
+        "verdict": decision.verdict.value,
+        "basis": decision.basis.value,
+        "reasons": list(decision.reasons),
+        "designations": [
+            {"id": d.id, "source": d.source, "name": d.name,
+             "effective_from": iso(d.effective_from), "effective_until": iso(d.effective_until),
+             "reference": d.reference}
+            for d in decision.designations
+        ],
+        "licences": [
+            {"id": lic.id, "number": lic.number, "kind": lic.kind, "valid_until": iso(until)}
+            for lic, until in decision.licences
+        ],
+        "at": iso(at),
+        "evaluated_at": iso(evaluated_at),
+        "valid_until": iso(decision.valid_until),
+        "data_stale": decision.stale,
+        "data_version": str(data_version),
+    }

@@ -1,0 +1,25 @@
+"""Wiring the per-process parts (snapshot holder, decision log) into the app."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from config.settings import Settings
+from service import clock
+from service.context import Services
+from service.decision_log import DecisionLog
+from service.eligibility import Policy
+from service.snapshot import SnapshotHolder
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    holder = SnapshotHolder(settings.database_url, settings.redis_url,
+                            settings.snapshot_poll_seconds, clock.now)
+    app.extensions["eligibility"] = Services(
+        settings=settings,
+        snapshots=holder,
+        decision_log=DecisionLog(settings.database_url, settings.decision_log_batch,
+                                 settings.decision_log_queue),
+        policy=Policy(settings.list_effects, settings.stale_policy, settings.list_names),
+        clock=clock.now,
+    )

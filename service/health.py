@@ -1,0 +1,56 @@
+"""Health: `/livez` (the process answers), `/readyz` (it can serve), `/metrics`."""
+
+from __future__ import annotations
+
+import orjson
+import redis
+import sqlalchemy as sa
+from flask import Blueprint, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from service.auth import public
+from service.context import services
+from service.store.db import read_session
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/livez")
+@public
+def livez() -> Response:
+    return Response(b'{"status":"ok"}', mimetype="application/json")
+
+
+@bp.get("/readyz")
+@public
+def readyz() -> Response:
+    ctx = services()
+    checks = {"database": _database_ok(ctx.settings.database_url),
+              "redis": _redis_ok(ctx.settings.redis_url),
+              "lists_fresh": not ctx.lists_stale(ctx.clock())}
+    ready = all(checks.values())
+    body = {"status": "ready" if ready else "not ready", "checks": checks,
+            "data_version": str(ctx.snapshots.current.data_version) if checks["database"] else None}
+    return Response(orjson.dumps(body), status=200 if ready else 503, mimetype="application/json")
+
+
+@bp.get("/metrics")
+@public
+def metrics() -> Response:
+    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _database_ok(url: str) -> bool:
+    try:
+        with read_session(url) as session:
+            session.execute(sa.text("SELECT 1"))
+        return True
+    except sa.exc.SQLAlchemyError:
+        return False
+
+
+def _redis_ok(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=0.5).ping())
+    except (redis.RedisError, ValueError):
+        return False

@@ -1,0 +1,1 @@
+"""Name normalisation and matching. Pure: strings in, keys and scores out."""

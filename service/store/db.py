@@ -1,0 +1,83 @@
+"""Engines and sessions: the one place that knows how to reach the database.
+
+SQLite runs in WAL mode with a busy timeout so that the web, worker and cron processes can
+share one file; write transactions start with `BEGIN IMMEDIATE` so that two writers queue
+instead of failing half-way. Engines are created lazily per process, so a forked RQ job or
+WSGI worker never inherits a parent's connections.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+_engines: dict[tuple[int, str], sa.Engine] = {}
+
+
+def engine_for(url: str) -> sa.Engine:
+    """Return this process's engine for `url`, creating it on first use."""
+    key = (os.getpid(), url)
+    engine = _engines.get(key)
+    if engine is None:
+        engine = _create(url)
+        _engines[key] = engine
+    return engine
+
+
+def _create(url: str) -> sa.Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    sa.event.listen(engine, "connect", _sqlite_connect)
+    sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred and late).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    immediate = conn.get_execution_options().get("write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_session(url: str) -> Iterator[Session]:
+    """Open a write transaction that commits on success and rolls back on any error."""
+    engine = engine_for(url).execution_options(write=True)
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
+def read_session(url: str) -> Iterator[Session]:
+    """Open a read-only transaction with a consistent view of the whole database."""
+    engine = engine_for(url)
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="REPEATABLE READ")
+    with Session(engine) as session:  # closing it rolls the read transaction back
+        yield session
+
+
+def dispose_all() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()

@@ -1,0 +1,198 @@
+"""The tables. Reference data is append-only: a change is a new version row, never an update.
+
+Each versioned table is keyed by `(id, version)`; the newest version of an id is its current
+state, and a version whose `deleted` is true withdraws the record from that time on.
+`recorded_at` and `recorded_by` say when the service learnt it and from whom, which is what
+`known_at` replays.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store instants as naive UTC and hand them back timezone-aware."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: sa.JSON, list[Any]: sa.JSON}
+
+
+class Versioned:
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(sa.String(120))
+    deleted: Mapped[bool] = mapped_column(default=False)
+
+
+class Vendor(Versioned, Base):
+    __tablename__ = "vendors"
+    name: Mapped[str] = mapped_column(sa.Text)
+    aliases: Mapped[list[Any]]
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    brands: Mapped[list[Any]]
+
+
+class DeviceModel(Versioned, Base):
+    __tablename__ = "device_models"
+    vendor_id: Mapped[str] = mapped_column(sa.String(40))
+    name: Mapped[str] = mapped_column(sa.Text)
+    device_class: Mapped[str] = mapped_column(sa.String(40))
+    available_from: Mapped[datetime | None]
+
+
+class Update(Versioned, Base):
+    __tablename__ = "updates"
+    supplier: Mapped[str] = mapped_column(sa.Text)
+    supplier_country: Mapped[str | None] = mapped_column(sa.String(2))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    product: Mapped[str] = mapped_column(sa.Text)
+    version_label: Mapped[str | None] = mapped_column(sa.Text)
+    enhances_functionality: Mapped[bool | None]
+    publicly_available: Mapped[bool]
+
+
+class Device(Base):
+    """A unit in the field. Devices are immutable: re-registering one is idempotent."""
+
+    __tablename__ = "devices"
+    id: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    model_id: Mapped[str] = mapped_column(sa.String(40))
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(sa.String(120))
+
+
+class Designation(Versioned, Base):
+    __tablename__ = "designations"
+    source: Mapped[str] = mapped_column(sa.String(10))
+    name: Mapped[str] = mapped_column(sa.Text)
+    alt_names: Mapped[list[Any]]
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    effective_from: Mapped[datetime]
+    effective_until: Mapped[datetime | None]
+    reference: Mapped[str | None] = mapped_column(sa.Text)
+    vendor_ids: Mapped[list[Any]]
+
+
+class Licence(Versioned, Base):
+    __tablename__ = "licences"
+    number: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    authority: Mapped[str | None] = mapped_column(sa.Text)
+    holder: Mapped[str | None] = mapped_column(sa.Text)
+    vendor_ids: Mapped[list[Any]]
+    lifts: Mapped[list[Any]]
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    scope: Mapped[dict[str, Any]]
+    conditions: Mapped[str | None] = mapped_column(sa.Text)
+    document_url: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class LicenceAmendment(Base):
+    __tablename__ = "licence_amendments"
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    licence_id: Mapped[str] = mapped_column(sa.String(40), index=True)
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(sa.String(120))
+    effective_from: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    scope: Mapped[dict[str, Any]]
+
+
+class LicenceRevocation(Base):
+    __tablename__ = "licence_revocations"
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    licence_id: Mapped[str] = mapped_column(sa.String(40), index=True)
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(sa.String(120))
+    effective_from: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Match(Versioned, Base):
+    """A screening match between a vendor and a designation; status changes are versions."""
+
+    __tablename__ = "matches"
+    vendor_id: Mapped[str] = mapped_column(sa.String(40))
+    designation_id: Mapped[str] = mapped_column(sa.String(40))
+    status: Mapped[str] = mapped_column(sa.String(12))
+    score: Mapped[float]
+    evidence: Mapped[dict[str, Any]]
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[str] = mapped_column(sa.String(10))
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(sa.String(120))
+    revoked_at: Mapped[datetime | None]
+
+
+class DataVersion(Base):
+    """One row per committed change to anything the rules read; the newest names the data."""
+
+    __tablename__ = "data_versions"
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(sa.String(120))
+
+
+class AuditEntry(Base):
+    """An append-only, hash-chained log of every write."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(sa.String(120))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    resource: Mapped[str] = mapped_column(sa.String(40))
+    resource_id: Mapped[str | None] = mapped_column(sa.String(120))
+    detail: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class DecisionLogEntry(Base):
+    __tablename__ = "decision_log"
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    evaluated_at: Mapped[datetime] = mapped_column(index=True)
+    verdict: Mapped[str] = mapped_column(sa.String(10))
+    basis: Mapped[str] = mapped_column(sa.String(32))
+    data_version: Mapped[str] = mapped_column(sa.String(20))
+    api_key_id: Mapped[str | None] = mapped_column(sa.String(40))
+    request: Mapped[str] = mapped_column(sa.Text)  # the JSON as received, re-encoded
+    response: Mapped[str] = mapped_column(sa.Text)  # the JSON answer as given
+
+
+class AuditHead(Base):
+    """The chain's head, one row: updating it serialises concurrent appends."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(sa.String(64))

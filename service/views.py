@@ -1,0 +1,165 @@
+"""A `View`: the facts the rules read, as the service knew them at one instant.
+
+Built once per data version (and per `known_at` asked for) from the stored records, indexed for
+the request path: vendors and models by id and by normalised name, each vendor's party and
+licences ready to hand to the rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from service import eligibility as el
+from service.screening.normalise import name_key
+from service.store import models as m
+from service.store.reads import Records
+
+V = TypeVar("V", bound=m.Versioned)
+
+
+@dataclass
+class View:
+    known_at: datetime | None
+    vendors: dict[str, m.Vendor] = field(default_factory=dict)
+    vendor_by_key: dict[str, str] = field(default_factory=dict)
+    models: dict[str, el.Model] = field(default_factory=dict)
+    model_vendor: dict[str, str] = field(default_factory=dict)
+    model_by_key: dict[tuple[str, str], str] = field(default_factory=dict)
+    updates: dict[str, el.Update] = field(default_factory=dict)
+    parties: dict[str, el.Party] = field(default_factory=dict)
+    licences_by_vendor: dict[str, tuple[el.Licence, ...]] = field(default_factory=dict)
+    designations_by_key: dict[str, list[el.Designation]] = field(default_factory=dict)
+    decisions: dict[tuple[Any, ...], el.Decision] = field(default_factory=dict)
+
+    def party_for_name(self, name: str) -> el.Party:
+        """A party for a vendor named inline: the registered vendor, or a screened stranger."""
+        key = name_key(name)
+        vendor_id = self.vendor_by_key.get(key)
+        if vendor_id is not None:
+            return self.parties[vendor_id]
+        # An unregistered maker: link it to every designation whose name or alias matches.
+        return el.Party(None, name, tuple(self.designations_by_key.get(key, ())))
+
+
+def as_of(rows: Iterable[V], known_at: datetime | None) -> list[V]:
+    """Pick each record's newest version recorded by `known_at`, leaving out withdrawn ones."""
+    newest: dict[str, V] = {}
+    for row in rows:
+        if known_at is None or row.recorded_at <= known_at:
+            current = newest.get(row.id)
+            if current is None or row.version > current.version:
+                newest[row.id] = row
+    return [row for row in newest.values() if not row.deleted]
+
+
+def utc_day(value: date | datetime | str | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+def build_view(records: Records, known_at: datetime | None) -> View:
+    view = View(known_at=known_at)
+    for vendor in as_of(records.vendors, known_at):
+        view.vendors[vendor.id] = vendor
+        for name in [vendor.name, *vendor.aliases]:
+            view.vendor_by_key.setdefault(name_key(name), vendor.id)
+    for row in as_of(records.models, known_at):
+        view.models[row.id] = el.Model(row.id, row.name, row.device_class, row.available_from)
+        view.model_vendor[row.id] = row.vendor_id
+        view.model_by_key[(row.vendor_id, name_key(row.name))] = row.id
+    for row in as_of(records.updates, known_at):
+        view.updates[row.id] = update_fact(
+            row.supplier, row.supplier_country, row.kind, row.product, row.version_label,
+            row.enhances_functionality, row.publicly_available,
+        )
+    _add_parties(view, records, known_at)
+    _add_licences(view, records, known_at)
+    return view
+
+
+def update_fact(supplier: str, country: str | None, kind: str, product: str,
+                version: str | None, enhances: bool | None, public: bool) -> el.Update:
+    return el.Update(supplier, name_key(supplier), country, kind, product, version, enhances,
+                     public)
+
+
+def _add_parties(view: View, records: Records, known_at: datetime | None) -> None:
+    designations: dict[str, el.Designation] = {}
+    linked: dict[str, dict[str, el.Designation]] = defaultdict(dict)
+    for row in as_of(records.designations, known_at):
+        fact = el.Designation(row.id, row.source, row.name, row.effective_from,
+                              row.effective_until, row.reference)
+        designations[row.id] = fact
+        for name in [row.name, *row.alt_names]:
+            view.designations_by_key.setdefault(name_key(name), []).append(fact)
+        for vendor_id in row.vendor_ids:
+            linked[vendor_id][row.id] = fact
+    possible: dict[str, list[el.PossibleMatch]] = defaultdict(list)
+    for match in as_of(records.matches, known_at):
+        fact = designations.get(match.designation_id)
+        if fact is None:
+            continue
+        if match.status == "confirmed":
+            linked[match.vendor_id][fact.id] = fact
+        elif match.status == "pending":
+            possible[match.vendor_id].append(el.PossibleMatch(match.id, fact, match.score))
+    for vendor in view.vendors.values():
+        view.parties[vendor.id] = el.Party(
+            vendor.id, vendor.name, tuple(linked[vendor.id].values()),
+            tuple(possible[vendor.id]),
+        )
+
+
+def _add_licences(view: View, records: Records, known_at: datetime | None) -> None:
+    def known(row: m.LicenceAmendment | m.LicenceRevocation) -> bool:
+        return known_at is None or row.recorded_at <= known_at
+
+    amendments: dict[str, list[m.LicenceAmendment]] = defaultdict(list)
+    for amendment in records.amendments:
+        if known(amendment):
+            amendments[amendment.licence_id].append(amendment)
+    revoked: dict[str, datetime] = {}
+    for revocation in records.revocations:
+        if known(revocation):
+            earlier = revoked.get(revocation.licence_id)
+            if earlier is None or revocation.effective_from < earlier:
+                revoked[revocation.licence_id] = revocation.effective_from
+    by_vendor: dict[str, list[el.Licence]] = defaultdict(list)
+    for row in as_of(records.licences, known_at):
+        terms = [el.LicenceTerms(row.valid_from, row.valid_until, scope_fact(row.scope))]
+        for a in sorted(amendments[row.id], key=lambda a: (a.effective_from, a.recorded_at)):
+            terms.append(el.LicenceTerms(a.effective_from, a.valid_until, scope_fact(a.scope)))
+        licence = el.Licence(
+            id=row.id, number=row.number, kind=row.kind,
+            holder_key=name_key(row.holder) if row.holder else None,
+            vendor_ids=frozenset(row.vendor_ids), lifts=frozenset(row.lifts),
+            valid_from=row.valid_from, terms=tuple(terms), revoked_from=revoked.get(row.id),
+            authority=row.authority,
+        )
+        for vendor_id in row.vendor_ids:
+            by_vendor[vendor_id].append(licence)
+    view.licences_by_vendor = {k: tuple(v) for k, v in by_vendor.items()}
+
+
+def scope_fact(scope: dict[str, Any]) -> el.Scope:
+    def folded(values: list[str] | None, fold: bool = False) -> frozenset[str] | None:
+        if values is None:
+            return None
+        return frozenset(v.casefold() if fold else v for v in values)
+
+    return el.Scope(
+        update_kinds=frozenset(scope.get("update_kinds") or ()),
+        products=folded(scope.get("products"), fold=True),
+        device_classes=folded(scope.get("device_classes")),
+        devices_available_on_or_before=utc_day(scope.get("devices_available_on_or_before")),
+        functional_enhancement=bool(scope.get("functional_enhancement", False)),
+    )
