@@ -23,6 +23,7 @@ PLAIN_NAMES = {"database_url", "redis_url"}  # read without the ELIG_ prefix
 
 @dataclass(frozen=True)
 class Settings:
+    var_dir: str = str(VAR_DIR)  # runtime files: the SQLite database, the embedded Redis
     database_url: str = f"sqlite:///{VAR_DIR / 'service.db'}"
     redis_url: str = ""
     max_batch_items: int = 1000
@@ -32,6 +33,7 @@ class Settings:
     stale_policy: StalePolicy = StalePolicy.REVIEW
     staleness_limit_hours: float = 48.0
     snapshot_poll_seconds: float = 0.5
+    follow_snapshots: bool = True  # follow other processes' writes (tests turn it off)
     decision_log_batch: int = 500
     decision_log_queue: int = 20000
     decision_log_flush_ms: float = 20.0

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
-from config.settings import Settings, from_env
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | None = None
                ) -> Flask:
     """Build the app from the environment's settings, with `overrides` applied on top."""
+    from config.settings import from_env
     from service import api, errors, extensions, health
 
     settings = (settings or from_env()).with_overrides(overrides)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.json.sort_keys = False  # type: ignore[attr-defined]
     errors.init_app(app)
     extensions.init_app(app, settings)
     app.register_blueprint(health.bp)

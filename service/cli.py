@@ -8,8 +8,9 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from config.settings import VAR_DIR, from_env
+from config.settings import from_env
 from service import clock
 from service.store.migrate import upgrade
 
@@ -107,7 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
     embedded = None
     env = dict(os.environ, DATABASE_URL=settings.database_url)
     if not settings.redis_url:
-        embedded = EmbeddedRedis(redis_dir(VAR_DIR))
+        embedded = EmbeddedRedis(redis_dir(Path(settings.var_dir)))
         env["REDIS_URL"] = embedded.start()
     os.environ.update(env)
     upgrade(settings.database_url)

@@ -35,4 +35,5 @@ class Services:
 
 
 def services() -> Services:
-    return current_app.extensions["eligibility"]  # type: ignore[no-any-return]
+    found: Services = current_app.extensions["eligibility"]
+    return found

@@ -15,6 +15,8 @@ from service.snapshot import SnapshotHolder
 def init_app(app: Flask, settings: Settings) -> None:
     holder = SnapshotHolder(settings.database_url, settings.redis_url,
                             settings.snapshot_poll_seconds, clock.now)
+    if settings.follow_snapshots:
+        app.before_request(holder.start)
     app.extensions["eligibility"] = Services(
         settings=settings,
         snapshots=holder,

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -82,7 +84,8 @@ def build_snapshot(database_url: str, now: datetime) -> Snapshot:
 class SnapshotHolder:
     """Holds this process's snapshot and keeps it current."""
 
-    def __init__(self, database_url: str, redis_url: str, poll_seconds: float, clock) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, database_url: str, redis_url: str, poll_seconds: float,
+                 clock: Callable[[], datetime]) -> None:
         self.database_url = database_url
         self.redis_url = redis_url
         self.poll_seconds = poll_seconds
@@ -92,7 +95,7 @@ class SnapshotHolder:
         self.failing = False  # whether the last attempt to reach the database failed
         self._rebuild = threading.Lock()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._follower_pid: int | None = None
 
     @property
     def current(self) -> Snapshot:
@@ -132,10 +135,10 @@ class SnapshotHolder:
             log.warning("could not publish data version %s: %s", data_version, exc)
 
     def start(self) -> None:
-        """Start the thread that follows new versions (after any fork)."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._follow, name="snapshot", daemon=True)
-            self._thread.start()
+        """Start the thread that follows new versions, once per process (after any fork)."""
+        if self._follower_pid != os.getpid():
+            self._follower_pid = os.getpid()
+            threading.Thread(target=self._follow, name="snapshot", daemon=True).start()
 
     def stop(self) -> None:
         self._stop.set()

@@ -76,10 +76,10 @@ def build_view(records: Records, known_at: datetime | None) -> View:
         view.models[row.id] = el.Model(row.id, row.name, row.device_class, row.available_from)
         view.model_vendor[row.id] = row.vendor_id
         view.model_by_key[(row.vendor_id, name_key(row.name))] = row.id
-    for row in as_of(records.updates, known_at):
-        view.updates[row.id] = update_fact(
-            row.supplier, row.supplier_country, row.kind, row.product, row.version_label,
-            row.enhances_functionality, row.publicly_available,
+    for update in as_of(records.updates, known_at):
+        view.updates[update.id] = update_fact(
+            update.supplier, update.supplier_country, update.kind, update.product,
+            update.version_label, update.enhances_functionality, update.publicly_available,
         )
     _add_parties(view, records, known_at)
     _add_licences(view, records, known_at)
@@ -105,13 +105,13 @@ def _add_parties(view: View, records: Records, known_at: datetime | None) -> Non
             linked[vendor_id][row.id] = fact
     possible: dict[str, list[el.PossibleMatch]] = defaultdict(list)
     for match in as_of(records.matches, known_at):
-        fact = designations.get(match.designation_id)
-        if fact is None:
+        matched = designations.get(match.designation_id)
+        if matched is None:
             continue
         if match.status == "confirmed":
-            linked[match.vendor_id][fact.id] = fact
+            linked[match.vendor_id][matched.id] = matched
         elif match.status == "pending":
-            possible[match.vendor_id].append(el.PossibleMatch(match.id, fact, match.score))
+            possible[match.vendor_id].append(el.PossibleMatch(match.id, matched, match.score))
     for vendor in view.vendors.values():
         view.parties[vendor.id] = el.Party(
             vendor.id, vendor.name, tuple(linked[vendor.id].values()),

@@ -58,7 +58,7 @@ def _insert_new(session: sa.orm.Session, writer: Writer, devices: dict[str, Devi
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         existing.update(session.execute(
-            sa.select(Device.id, Device.model_id).where(Device.id.in_(chunk))).tuples().all())
+            sa.select(Device.id, Device.model_id).where(Device.id.in_(chunk))).all())
     clashes = [i for i, model in existing.items() if devices[i].model_id != model]
     if clashes:
         raise Conflict("Some devices are already registered with another model.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -36,17 +37,18 @@ def current_data_version(session: Session) -> int:
 def load_records(session: Session) -> Records:
     """Read all versions of all reference data; the session must be one read transaction."""
 
-    def every(cls: type) -> list:  # type: ignore[type-arg]
+    def every(cls: type[Any]) -> list[Any]:
         return list(session.scalars(sa.select(cls)))
 
-    def versions(cls: type[m.Versioned]) -> list:  # type: ignore[type-arg]
+    def versions(cls: type[m.Versioned]) -> list[Any]:
         return list(session.scalars(sa.select(cls).order_by(cls.id, cls.version)))
 
     version = current_data_version(session)
     last = session.scalar(
         sa.select(m.DataVersion.recorded_at).where(m.DataVersion.number == version)
     )
-    devices = dict(session.execute(sa.select(m.Device.id, m.Device.model_id)).tuples().all())
+    pairs = session.execute(sa.select(m.Device.id, m.Device.model_id))
+    devices = {row.id: row.model_id for row in pairs}
     return Records(
         data_version=version,
         vendors=versions(m.Vendor),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -43,12 +43,12 @@ class Writer:
                      resource=resource, resource_id=resource_id, detail=detail)
 
     def create(self, cls: type[V], prefix: str, fields: dict[str, Any]) -> V:
-        row = cls(id=new_id(prefix), version=1, recorded_at=self.now, recorded_by=self.actor,
-                  deleted=False, **fields)
+        row = cast(Any, cls)(id=new_id(prefix), version=1, recorded_at=self.now,
+                             recorded_by=self.actor, deleted=False, **fields)
         self.session.add(row)
         self.session.flush()
         self.bump()
-        self.audit("create", cls.__tablename__, row.id, _jsonable(fields))
+        self.audit("create", _table(cls), row.id, _jsonable(fields))
         return row
 
     def change(self, cls: type[V], current: V, fields: dict[str, Any], *,
@@ -56,12 +56,13 @@ class Writer:
         """Write a new version of `current` with `fields` changed."""
         values = {c: getattr(current, c) for c in _data_columns(cls)}
         values.update(fields)
-        row = cls(id=current.id, version=current.version + 1, recorded_at=self.now,
-                  recorded_by=self.actor, deleted=deleted, **values)
+        row = cast(Any, cls)(id=current.id, version=current.version + 1,
+                             recorded_at=self.now, recorded_by=self.actor, deleted=deleted,
+                             **values)
         self.session.add(row)
         self.session.flush()
         self.bump()
-        self.audit(action, cls.__tablename__, row.id, _jsonable(fields))
+        self.audit(action, _table(cls), row.id, _jsonable(fields))
         return row
 
 
@@ -79,6 +80,10 @@ def current_rows(session: Session, cls: type[V]) -> list[V]:
     for row in session.scalars(sa.select(cls).order_by(cls.id, cls.version)):
         newest[row.id] = row
     return [row for row in newest.values() if not row.deleted]
+
+
+def _table(cls: type[Versioned]) -> str:
+    return str(sa.inspect(cls).local_table.name)
 
 
 def _data_columns(cls: type[Versioned]) -> list[str]:
