@@ -112,12 +112,15 @@ class UpdateRef(Strict):
 
     @model_validator(mode="after")
     def one_shape(self) -> Self:
-        inline = [self.supplier, self.kind, self.product]
+        inline = {"supplier": self.supplier, "kind": self.kind, "product": self.product}
         if self.id is not None:
-            if any(v is not None for v in inline):
+            if any(v is not None for v in inline.values()):
                 raise ValueError("give either id or the inline fields, not both")
-        elif any(v is None for v in inline):
-            raise ValueError("an inline update needs supplier, kind and product")
+            return self
+        missing = [name for name, value in inline.items() if value is None]
+        if missing:
+            raise ValueError(f"an inline update needs supplier, kind and product; "
+                             f"missing: {', '.join(missing)}")
         return self
 
 
