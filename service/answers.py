@@ -12,6 +12,7 @@ from service import decisions
 from service.api.schemas import DecisionRequest
 from service.context import Services
 from service.errors import ServiceError, Unavailable, problem_body
+from service.metrics import DECISIONS
 from service.parsing import validate
 
 
@@ -29,10 +30,11 @@ def answer(services: Services, req: DecisionRequest, now: datetime, key_id: str 
     decision = decisions.decide(view, key, party, model, update, at, services.policy, stale)
     decision_id = "d_" + secrets.token_hex(10)
     body = decisions.render(decision, decision_id, at, now, snapshot.data_version)
+    DECISIONS.labels(decision.verdict.value, decision.basis.value).inc()
     row = {
         "id": decision_id, "evaluated_at": now, "verdict": body["verdict"],
         "basis": body["basis"], "data_version": body["data_version"], "api_key_id": key_id,
-        "request": orjson.dumps(req.model_dump(mode="json", exclude_none=True)).decode(),
+        "request": orjson.dumps(req.model_dump(mode="json", exclude_unset=True)).decode(),
         "response": orjson.dumps(body).decode(),
     }
     return body, row
@@ -57,13 +59,22 @@ def answer_batch(services: Services, items: list[Any], now: datetime, key_id: st
         except Unavailable:
             raise
         except ServiceError as error:
-            results.append(problem_body(error))
+            results.append(_within_item(problem_body(error), f"items.{index}"))
             continue
         results.append(body)
         rows.append(row)
     if rows:
         services.decision_log.write(rows)
     return results
+
+
+def _within_item(problem: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """Name an item's bad fields from the batch body (`items.4.device.id`), as validation does."""
+    if "errors" in problem:
+        problem["errors"] = [
+            e if e["field"] == prefix or e["field"].startswith(prefix + ".")
+            else {**e, "field": f"{prefix}.{e['field']}"} for e in problem["errors"]]
+    return problem
 
 
 def max_age(body: dict[str, Any], now: datetime, at: datetime, cap_seconds: int) -> int:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from service.errors import Unavailable
+from service.metrics import DECISION_LOG_WAIT
 from service.store.db import engine_for
 from service.store.models import DecisionLogEntry
 
@@ -70,6 +71,7 @@ class DecisionLog:
                     break
                 group.append(item)
                 count += len(item.rows)
+            DECISION_LOG_WAIT.set(self._queue.qsize())
             self._commit(group)
 
     def _commit(self, group: list[_Pending]) -> None:

@@ -3,6 +3,7 @@
 Resolution reads only the snapshot. Decisions are cached per (party, model, update) inside the
 view they were computed from, together with the window `[valid_from, valid_until)` in which
 they hold, so a repeated question at another instant of the same window costs a dict lookup.
+(The rules write no sentence that depends on the instant itself, only on the facts' edges.)
 """
 
 from __future__ import annotations

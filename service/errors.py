@@ -64,11 +64,22 @@ class Unavailable(ServiceError):
     title = "Service unavailable"
 
 
+class FieldInvalid(ValueError):
+    """Raised by a check across fields to name the field at fault, not the whole object."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def field_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
     """Name each bad field as a dotted path, with pydantic's message."""
     out = []
     for error in exc.errors(include_url=False, include_input=False):
         loc = [str(p) for p in error["loc"] if not str(p).startswith("function-")]
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, FieldInvalid):
+            loc.append(cause.field)
         path = ".".join(([prefix] if prefix else []) + loc) or "body"
         out.append({"field": path, "message": error["msg"]})
     return out

@@ -1,8 +1,9 @@
-"""Wiring the per-process parts (snapshot holder, decision log) into the app."""
+"""Wiring the per-process parts (snapshot holder, decision log, clock) into the app."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
+from werkzeug.http import http_date
 
 from config.settings import Settings
 from service import clock
@@ -17,6 +18,7 @@ def init_app(app: Flask, settings: Settings) -> None:
                             settings.snapshot_poll_seconds, clock.now)
     if settings.follow_snapshots:
         app.before_request(holder.start)
+    app.after_request(stamp_date)
     app.extensions["eligibility"] = Services(
         settings=settings,
         snapshots=holder,
@@ -25,3 +27,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         policy=Policy(settings.list_effects, settings.stale_policy, settings.list_names),
         clock=clock.now,
     )
+
+
+def stamp_date(response: Response) -> Response:
+    """Give every answer the server's `Date` (api.md), whichever WSGI server carries it."""
+    response.headers.setdefault("Date", http_date(clock.now()))
+    return response

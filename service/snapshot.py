@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 import redis
 
+from service.metrics import DATA_VERSION, SNAPSHOT_BUILT
 from service.store.db import read_session
 from service.store.reads import Records, current_data_version, load_records
 from service.views import View, build_view
@@ -117,6 +118,8 @@ class SnapshotHolder:
                         return snapshot
             snapshot = build_snapshot(self.database_url, self.clock())
             self._current = snapshot
+            DATA_VERSION.set(snapshot.data_version)
+            SNAPSHOT_BUILT.set(snapshot.built_at.timestamp())
             self.confirmed_at = snapshot.built_at
             return snapshot
 

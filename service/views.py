@@ -33,6 +33,7 @@ class View:
     parties: dict[str, el.Party] = field(default_factory=dict)
     licences_by_vendor: dict[str, tuple[el.Licence, ...]] = field(default_factory=dict)
     designations_by_key: dict[str, list[el.Designation]] = field(default_factory=dict)
+    # (party, model, update, stale) -> the latest decision; it holds on its own window
     decisions: dict[tuple[Any, ...], el.Decision] = field(default_factory=dict)
 
     def party_for_name(self, name: str) -> el.Party:
@@ -72,6 +73,10 @@ def build_view(records: Records, known_at: datetime | None) -> View:
         view.vendors[vendor.id] = vendor
         for name in [vendor.name, *vendor.aliases]:
             view.vendor_by_key.setdefault(name_key(name), vendor.id)
+    # A device named inline by its brand ("Honor") is its owner's, unless a name says otherwise.
+    for vendor in view.vendors.values():
+        for brand in vendor.brands:
+            view.vendor_by_key.setdefault(name_key(brand), vendor.id)
     for row in as_of(records.models, known_at):
         view.models[row.id] = el.Model(row.id, row.name, row.device_class, row.available_from)
         view.model_vendor[row.id] = row.vendor_id

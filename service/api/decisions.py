@@ -37,7 +37,12 @@ def create_batch() -> Response:
     ctx = services()
     data = json_body()
     items = data.get("items") if isinstance(data, dict) else None
-    if not isinstance(data, dict) or set(data) != {"items"} or not isinstance(items, list):
+    unknown = sorted(set(data) - {"items"}) if isinstance(data, dict) else []
+    if unknown:
+        raise InvalidInput("The body must be {\"items\": [...]} and nothing else.",
+                           [{"field": name, "message": "Extra inputs are not permitted"}
+                            for name in unknown])
+    if not isinstance(data, dict) or not isinstance(items, list):
         raise InvalidInput("The body must be {\"items\": [...]}.",
                            [{"field": "items", "message": "expected a list under items alone"}])
     limit = ctx.settings.max_batch_items

@@ -31,7 +31,18 @@ def register_devices() -> Response:
     if not isinstance(data, list) or not 1 <= len(data) <= MAX_DEVICES:
         raise InvalidInput(f"Send a list of 1 to {MAX_DEVICES} devices.",
                            [{"field": "body", "message": f"a list of 1 to {MAX_DEVICES}"}])
-    devices = {d.id: d for d in (validate(DeviceIn, item, f"{i}") for i, item in enumerate(data))}
+    listed = [validate(DeviceIn, item, f"{i}") for i, item in enumerate(data)]
+    devices: dict[str, DeviceIn] = {}
+    positions: dict[str, int] = {}  # device id -> where the body first lists it
+    twice = []
+    for i, device in enumerate(listed):
+        first = devices.setdefault(device.id, device)
+        positions.setdefault(device.id, i)
+        if first.model_id != device.model_id:
+            twice.append({"field": f"{i}.model_id",
+                          "message": f"{device.id!r} is listed before with {first.model_id!r}"})
+    if twice:
+        raise InvalidInput("Some devices are listed twice with different models.", twice[:100])
     ctx = services()
     known_models = {m.id for m in as_of(ctx.snapshots.current.records.models, None)}
     errors = [{"field": f"{i}.model_id", "message": f"unknown model {d['model_id']!r}"}
@@ -40,7 +51,7 @@ def register_devices() -> Response:
         raise InvalidInput("Some devices name an unknown model.", errors[:100])
     with write_session(ctx.settings.database_url) as session:
         writer = Writer(session, g.actor, ctx.clock())
-        created = _insert_new(session, writer, devices)
+        created = _insert_new(session, writer, devices, positions)
         version = writer.bump() if created else None
         if created:
             writer.audit("register", "devices", None, {"count": created})
@@ -51,7 +62,8 @@ def register_devices() -> Response:
                                     for d in devices.values()]}, 201 if created else 200)
 
 
-def _insert_new(session: sa.orm.Session, writer: Writer, devices: dict[str, DeviceIn]) -> int:
+def _insert_new(session: sa.orm.Session, writer: Writer, devices: dict[str, DeviceIn],
+                positions: dict[str, int]) -> int:
     """Insert the devices not yet known; refuse one already known with another model."""
     existing: dict[str, str] = {}
     ids = list(devices)
@@ -62,7 +74,8 @@ def _insert_new(session: sa.orm.Session, writer: Writer, devices: dict[str, Devi
     clashes = [i for i, model in existing.items() if devices[i].model_id != model]
     if clashes:
         raise Conflict("Some devices are already registered with another model.",
-                       [{"field": f"{i}", "message": "registered with another model"}
+                       [{"field": f"{positions[i]}.model_id",
+                         "message": f"{i!r} is registered with {existing[i]!r}"}
                         for i in clashes[:100]])
     new = [{"id": d.id, "model_id": d.model_id, "recorded_at": writer.now,
             "recorded_by": writer.actor} for i, d in devices.items() if i not in existing]
@@ -84,7 +97,11 @@ def get_device(device_id: str) -> Response:
 @bp.get("/devices")
 @requires(Role.VIEWER)
 def list_devices() -> Response:
-    limit = min(int(request.args.get("limit", "100") or 100), 500)
+    raw = request.args.get("limit", "100")
+    if not raw.isdigit() or not 1 <= int(raw) <= 500:
+        raise InvalidInput("limit must be a whole number from 1 to 500.",
+                           [{"field": "limit", "message": "between 1 and 500"}])
+    limit = int(raw)
     query = sa.select(Device).order_by(Device.id).limit(limit + 1)
     if cursor := request.args.get("cursor"):
         query = query.where(Device.id > cursor)

@@ -92,7 +92,9 @@ def page(session: Session, resource: Resource) -> dict[str, Any]:
         if name in {"limit", "cursor"}:
             continue
         column = getattr(table, name, None)
-        if name not in resource.body(_Blank()) or column is None:
+        # Only text columns compare with a query string's text; lists, times and flags don't.
+        if (name not in resource.body(_Blank()) or column is None
+                or not isinstance(column.type, sa.String)):
             raise InvalidInput(f"Cannot filter by {name!r}.",
                                [{"field": name, "message": "not a filterable field"}])
         query = query.where(column == value)

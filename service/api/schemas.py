@@ -10,13 +10,24 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-Name = Annotated[str, Field(min_length=1, max_length=500)]
-Text = Annotated[str, Field(max_length=4000)]
+from service.errors import FieldInvalid
+
+
+def _printable(value: str) -> str:
+    # PostgreSQL cannot store NUL in text, and no real name holds a control character.
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_printable)]
+Text = Annotated[str, Field(max_length=4000), AfterValidator(_printable)]
 Code = Annotated[str, Field(min_length=1, max_length=10, pattern=r"^[A-Z][A-Z0-9_]*$")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-RecordId = Annotated[str, Field(min_length=1, max_length=120)]
+RecordId = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_printable)]
+Label = Annotated[str, Field(max_length=500), AfterValidator(_printable)]
 
 
 def _instant(value: Any) -> Any:
@@ -34,7 +45,10 @@ def _instant(value: Any) -> Any:
         raise ValueError("not an ISO 8601 time, e.g. 2019-06-01T00:00:00Z") from None
     if parsed.tzinfo is None:
         raise ValueError("the time needs a zone, e.g. 2019-06-01T00:00:00Z")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00 is past the year 9999 in UTC
+        raise ValueError("the time is out of range in UTC") from None
 
 
 Instant = Annotated[datetime, BeforeValidator(_instant)]
@@ -84,7 +98,7 @@ class DeviceRef(Strict):
         if sum(shapes) != 1:
             raise ValueError("give exactly one of: id, model_id, or vendor (with model)")
         if self.model is not None and self.vendor is None:
-            raise ValueError("an inline model needs its vendor")
+            raise FieldInvalid("vendor", "an inline model needs its vendor")
         return self
 
 
@@ -93,7 +107,7 @@ class UpdateFields(Strict):
     supplier_country: Country | None = None
     kind: Kind
     product: Name
-    version: Annotated[str, Field(max_length=200)] | None = None
+    version: Label | None = None
     enhances_functionality: bool | None = None
     publicly_available: bool = False
 
@@ -106,7 +120,7 @@ class UpdateRef(Strict):
     supplier_country: Country | None = None
     kind: Kind | None = None
     product: Name | None = None
-    version: Annotated[str, Field(max_length=200)] | None = None
+    version: Label | None = None
     enhances_functionality: bool | None = None
     publicly_available: bool = False
 
@@ -119,8 +133,8 @@ class UpdateRef(Strict):
             return self
         missing = [name for name, value in inline.items() if value is None]
         if missing:
-            raise ValueError(f"an inline update needs supplier, kind and product; "
-                             f"missing: {', '.join(missing)}")
+            raise FieldInvalid(missing[0], f"an inline update needs supplier, kind and "
+                               f"product; missing: {', '.join(missing)}")
         return self
 
 
@@ -165,13 +179,13 @@ class DesignationIn(Strict):
     country: Country | None = None
     effective_from: Instant
     effective_until: Instant | None = None
-    reference: Annotated[str, Field(max_length=500)] | None = None
+    reference: Label | None = None
     vendor_ids: list[RecordId] = Field(default_factory=list, max_length=1000)
 
     @model_validator(mode="after")
     def window(self) -> Self:
         if self.effective_until is not None and self.effective_until <= self.effective_from:
-            raise ValueError("effective_until must be after effective_from")
+            raise FieldInvalid("effective_until", "effective_until must be after effective_from")
         return self
 
 
@@ -199,16 +213,16 @@ class LicenceIn(Strict):
     valid_until: Instant | None = None
     scope: ScopeIn
     conditions: Text | None = None
-    document_url: Annotated[str, Field(max_length=2000)] | None = None
+    document_url: Label | None = None
 
     @model_validator(mode="after")
     def consistent(self) -> Self:
         if self.kind is LicenceKind.SPECIFIC and not self.holder:
-            raise ValueError("a specific licence needs its holder")
+            raise FieldInvalid("holder", "a specific licence needs its holder")
         if self.kind is LicenceKind.GENERAL and self.holder:
-            raise ValueError("a general licence has no holder")
+            raise FieldInvalid("holder", "a general licence has no holder")
         if self.valid_until is not None and self.valid_until <= self.valid_from:
-            raise ValueError("valid_until must be after valid_from")
+            raise FieldInvalid("valid_until", "valid_until must be after valid_from")
         return self
 
 

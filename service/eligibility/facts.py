@@ -127,9 +127,12 @@ class Licence:
 
     def change_points(self) -> list[datetime]:
         points = [self.valid_from]
-        for terms in self.terms:
+        for terms, following in zip(self.terms, [*self.terms[1:], None], strict=True):
             points.append(terms.effective_from)
-            if terms.valid_until is not None:
+            # Terms that the next ones take over from before they end never reach their end.
+            if terms.valid_until is not None and (
+                following is None or terms.valid_until < following.effective_from
+            ):
                 points.append(terms.valid_until)
         if self.revoked_from is not None:
             points.append(self.revoked_from)

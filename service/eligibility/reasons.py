@@ -50,8 +50,8 @@ def not_subject(update: Update) -> str:
     return f"The update {what} from {update.supplier} {why}."
 
 
-def not_listed(party: Party, at: datetime) -> str:
-    return f"{party.name} is on no restricted-party list in force at {day(at)}."
+def not_listed(party: Party) -> str:
+    return f"{party.name} is on no restricted-party list in force at that instant."
 
 
 def designation(party: Party, d: Designation, policy: Policy) -> str:
@@ -80,9 +80,18 @@ def licence_lifts(licence: Licence, d: Designation, until: datetime | None) -> s
 
 
 def licence_not_in_force(licence: Licence, d: Designation, at: datetime) -> str:
+    # Name the licence's own edge, not `at`: every edge is a change point, so the sentence
+    # holds for the whole window in which the decision is valid (and cached).
+    if at < licence.valid_from:
+        why = f"it takes effect on {day(licence.valid_from)}"
+    elif licence.revoked_from is not None and at >= licence.revoked_from:
+        why = f"it was revoked from {day(licence.revoked_from)}"
+    else:
+        ended = [t.valid_until for t in licence.terms if t.effective_from <= at and t.valid_until]
+        why = f"it ended on {day(ended[-1])}" if ended else "it is not in force"
     return (
         f"Licence {licence.number} would address the {d.source} restriction but is not in "
-        f"force at {day(at)}."
+        f"force then: {why}."
     )
 
 

@@ -98,7 +98,7 @@ def _judge(
     if not active and not matches:
         basis = Basis.NO_UPDATE_EFFECT if in_force else Basis.NOT_LISTED
         if not in_force:
-            lines.append(reasons.not_listed(party, at))
+            lines.append(reasons.not_listed(party))
         return Verdict.ALLOW, basis, lines, considered, []
 
     assessments = [_assess(d, case, at, policy, lines) for d in active]
@@ -166,8 +166,11 @@ def _licence_until(licence: Licence, at: datetime) -> datetime | None:
 def _apply_stale_policy(
     verdict: Verdict, basis: Basis, stale_policy: StalePolicy
 ) -> tuple[Verdict, Basis]:
-    if verdict is not Verdict.ALLOW or stale_policy is StalePolicy.ANNOTATE:
+    """Withhold what stale data would let through; a deny on the merits keeps its basis."""
+    if verdict is Verdict.DENY or stale_policy is StalePolicy.ANNOTATE:
         return verdict, basis
-    if stale_policy is StalePolicy.DENY:
+    if stale_policy is StalePolicy.DENY:  # refuse reviews too, so more facts never soften it
         return Verdict.DENY, Basis.DATA_STALE
-    return Verdict.REVIEW, Basis.DATA_STALE
+    if verdict is Verdict.ALLOW:
+        return Verdict.REVIEW, Basis.DATA_STALE
+    return verdict, basis

@@ -41,7 +41,7 @@ def fit(scope: Scope, model: Model, update: Update) -> ScopeFit:
     if cutoff is not None:
         if model.available_from is None:
             unknown.append("the date the model was first available to the public is unknown")
-        elif model.available_from > cutoff:
+        elif model.available_from.date() > cutoff.date():  # "on or before" a day
             return ScopeFit(
                 Fit.NO,
                 f"it covers only devices available on or before {cutoff.date()}, and "
