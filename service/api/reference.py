@@ -56,6 +56,7 @@ UPDATES = Resource(
                     "kind": r.kind, "product": r.product, "version": r.version_label,
                     "enhances_functionality": r.enhances_functionality,
                     "publicly_available": r.publicly_available},
+    columns_of={"version": "version_label"},
 )
 DESIGNATIONS = Resource(
     name="designations", table=m.Designation, prefix="des", schema=schemas.DesignationIn,

@@ -38,6 +38,7 @@ class Resource:
     body: Callable[[Any], dict[str, Any]]  # column values -> the create schema's fields
     references: dict[str, type[Versioned]] = field(default_factory=dict)  # field -> table
     extra: Callable[[Versioned], dict[str, Any]] | None = None  # more for GET one
+    columns_of: dict[str, str] = field(default_factory=dict)  # body field -> its column
 
 
 def json_response(body: object, status: int = 200) -> Response:
@@ -45,7 +46,8 @@ def json_response(body: object, status: int = 200) -> Response:
 
 
 def to_json(resource: Resource, row: Versioned) -> dict[str, Any]:
-    return {"id": row.id, **resource.body(row), "version": row.version,
+    # `revision` counts the record's versions; "version" is a field of updates.
+    return {"id": row.id, **resource.body(row), "revision": row.version,
             "recorded_at": row.recorded_at, "recorded_by": row.recorded_by}
 
 
@@ -91,7 +93,7 @@ def page(session: Session, resource: Resource) -> dict[str, Any]:
     for name, value in request.args.items():
         if name in {"limit", "cursor"}:
             continue
-        column = getattr(table, name, None)
+        column = getattr(table, resource.columns_of.get(name, name), None)
         # Only text columns compare with a query string's text; lists, times and flags don't.
         if (name not in resource.body(_Blank()) or column is None
                 or not isinstance(column.type, sa.String)):

@@ -145,8 +145,8 @@ def test_known_at_before_a_designation_change_sees_its_old_name_and_dates(
     now = ask(client, keys, world, "os_upgrade")
     from_july = ask(client, keys, world, "os_upgrade", at="2020-07-01T00:00:00Z")
 
-    assert (shown["version"], shown["recorded_at"]) == (2, changed["recorded_at"]) != (
-        first["version"], first["recorded_at"])
+    assert (shown["revision"], shown["recorded_at"]) == (2, changed["recorded_at"]) != (
+        first["revision"], first["recorded_at"])
     assert instant(shown["recorded_at"]) > instant(first["recorded_at"])
     assert shown["name"] == "Acme Group Holdings Ltd."
     assert verdict(then) == ("deny", "licence_required")
@@ -172,7 +172,7 @@ def test_deleted_designation_is_withdrawn_but_known_at_before_the_delete_still_s
     gone = client.get(f"{API}/designations/{first['id']}", headers=keys["viewer"])
     listed = send(client, keys["viewer"], "GET", "/designations", status=200)
 
-    assert withdrawn["version"] == first["version"] + 1
+    assert withdrawn["revision"] == first["revision"] + 1
     assert instant(withdrawn["recorded_at"]) > instant(first["recorded_at"])
     assert verdict(then) == ("deny", "licence_required")
     assert [d["id"] for d in then["designations"]] == [first["id"]]
