@@ -130,11 +130,11 @@ def distinct_cases(rng: random.Random, count: int) -> list[tuple[el.Case, dateti
 
 def _time_repeated(snapshot: Snapshot, pool: list[tuple[Any, ...]], pol: el.Policy,
                    reps: int) -> float:
-    view, decide = snapshot.current, decisions.decide
+    view, decide, version = snapshot.current, decisions.decide, snapshot.data_version
     start = time.perf_counter_ns()
     for _ in range(reps):
         for key, party, model, update, at in pool:
-            decide(view, key, party, model, update, at, pol, False)
+            decide(view, key, party, model, update, at, pol, False, version)
     return reps * len(pool) / ((time.perf_counter_ns() - start) / 1e9)
 
 

@@ -117,8 +117,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def decision_log_count(database: Path) -> int:
+    """How many decisions the log holds (a row is one request: one decision or a batch)."""
     with sqlite3.connect(database, timeout=30) as conn:
-        return int(conn.execute("SELECT count(*) FROM decision_log").fetchone()[0])
+        return int(conn.execute("SELECT coalesce(sum(size), 0) FROM decision_log").fetchone()[0])
 
 
 def ids(database: Path, table: str) -> list[str]:

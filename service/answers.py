@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
-
-import orjson
 
 from service import decisions
 from service.api.schemas import DecisionRequest
 from service.context import Services
+from service.decision_log import LogRecord, new_request_id
 from service.errors import ServiceError, Unavailable, problem_body
 from service.metrics import DECISIONS
 from service.parsing import validate
+from service.snapshot import Snapshot
 
 
-def answer(services: Services, req: DecisionRequest, now: datetime, key_id: str | None
-           ) -> tuple[dict[str, Any], dict[str, object]]:
-    """Return the answer to one request and the decision-log row that records it."""
-    snapshot = services.snapshots.current
+def answer(services: Services, snapshot: Snapshot, req: DecisionRequest, decision_id: str,
+           now: datetime) -> tuple[dict[str, Any], decisions.Judged]:
+    """Return the answer to one request and the decision it gives."""
     if services.out_of_touch(now):
         raise Unavailable("The service has lost touch with its database for longer than the "
                           "staleness limit, so it gives no answer; try again later.")
@@ -27,44 +25,42 @@ def answer(services: Services, req: DecisionRequest, now: datetime, key_id: str 
     view = snapshot.view(req.known_at)
     key, party, model, update = decisions.resolve(snapshot, view, req)
     stale = services.lists_stale(now)
-    decision = decisions.decide(view, key, party, model, update, at, services.policy, stale)
-    decision_id = "d_" + secrets.token_hex(10)
-    body = decisions.render(decision, decision_id, at, now, snapshot.data_version)
-    DECISIONS.labels(decision.verdict.value, decision.basis.value).inc()
-    row = {
-        "id": decision_id, "evaluated_at": now, "verdict": body["verdict"],
-        "basis": body["basis"], "data_version": body["data_version"], "api_key_id": key_id,
-        "request": orjson.dumps(req.model_dump(mode="json", exclude_unset=True)).decode(),
-        "response": orjson.dumps(body).decode(),
-    }
-    return body, row
+    judged = decisions.decide(view, key, party, model, update, at, services.policy, stale,
+                              snapshot.data_version)
+    DECISIONS.labels(judged.decision.verdict.value, judged.decision.basis.value).inc()
+    body = decisions.render(judged.shared, decision_id, decisions.iso(at), decisions.iso(now))
+    return body, judged
 
 
-def answer_one(services: Services, req: DecisionRequest, now: datetime, key_id: str | None
-               ) -> dict[str, Any]:
-    body, row = answer(services, req, now, key_id)
-    services.decision_log.write([row])
+def answer_one(services: Services, raw: dict[str, Any], req: DecisionRequest, now: datetime,
+               key_id: str | None) -> dict[str, Any]:
+    snapshot = services.snapshots.current
+    record = LogRecord(new_request_id(), now, key_id, snapshot.data_version)
+    body, judged = answer(services, snapshot, req, record.id, now)
+    record.add(None, raw, body["at"], judged)
+    services.decision_log.write(record)
     return body
 
 
 def answer_batch(services: Services, items: list[Any], now: datetime, key_id: str | None
                  ) -> list[dict[str, Any]]:
     """Answer every item; a bad item gets its own problem and does not fail the others."""
+    snapshot = services.snapshots.current  # one data version for the whole batch
+    record = LogRecord(new_request_id(), now, key_id, snapshot.data_version)
     results: list[dict[str, Any]] = []
-    rows: list[dict[str, object]] = []
     for index, item in enumerate(items):
         try:
             req = validate(DecisionRequest, item, prefix=f"items.{index}")
-            body, row = answer(services, req, now, key_id)
+            body, judged = answer(services, snapshot, req, f"{record.id}.{index}", now)
         except Unavailable:
             raise
         except ServiceError as error:
             results.append(_within_item(problem_body(error), f"items.{index}"))
             continue
         results.append(body)
-        rows.append(row)
-    if rows:
-        services.decision_log.write(rows)
+        record.add(index, item, body["at"], judged)
+    if record.items:
+        services.decision_log.write(record)
     return results
 
 
@@ -79,8 +75,7 @@ def _within_item(problem: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 def max_age(body: dict[str, Any], now: datetime, at: datetime, cap_seconds: int) -> int:
     """Seconds a client may cache the answer: never past `valid_until`, never past the cap."""
-    until = body["valid_until"]
-    if until is None:
+    if body["valid_until"] is None:
         return cap_seconds
-    remaining = datetime.fromisoformat(until) - max(now, at)
+    remaining = datetime.fromisoformat(body["valid_until"]) - max(now, at)
     return max(0, min(cap_seconds, int(remaining / timedelta(seconds=1))))

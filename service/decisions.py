@@ -8,8 +8,12 @@ they hold, so a repeated question at another instant of the same window costs a 
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from service import eligibility as el
 from service.api.schemas import DecisionRequest, DeviceRef, UpdateRef
@@ -19,6 +23,7 @@ from service.snapshot import Snapshot
 from service.views import View, update_fact
 
 _CACHE_LIMIT = 200_000
+_WINDOWS_PER_KEY = 4  # a key asked about now and at a few past instants stays cached
 
 
 def resolve(snapshot: Snapshot, view: View, req: DecisionRequest
@@ -66,19 +71,32 @@ def _update(view: View, ref: UpdateRef) -> tuple[el.Update, Any]:
     return fact, fact
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A decision with the part of its answer that every request in its window shares."""
+
+    decision: el.Decision
+    shared: dict[str, Any]  # the answer less decision_id, at and evaluated_at
+    body: str  # `shared` as JSON, stored once in the decision log however often it is given
+    digest: str
+
+
 def decide(view: View, key: tuple[Any, ...], party: el.Party, model: el.Model,
-           update: el.Update, at: datetime, policy: el.Policy, stale: bool) -> el.Decision:
-    """Return the cached decision for `key` if it holds at `at`, else evaluate afresh."""
+           update: el.Update, at: datetime, policy: el.Policy, stale: bool,
+           data_version: int) -> Judged:
+    """Return a cached decision for `key` that holds at `at`, else evaluate afresh."""
     cache_key = (*key, stale)
-    cached = view.decisions.get(cache_key)
-    if cached is not None and _holds(cached, at):
-        return cached
+    windows = view.decisions.get(cache_key, [])
+    for judged in windows:
+        if _holds(judged.decision, at):
+            return judged
     licences = view.licences_by_vendor.get(party.vendor_id or "", ())
     decision = el.evaluate(el.Case(party, model, update, licences, stale), at, policy)
+    judged = _share(decision, data_version)
     if len(view.decisions) >= _CACHE_LIMIT:
         view.decisions.clear()
-    view.decisions[cache_key] = decision
-    return decision
+    view.decisions[cache_key] = [judged, *windows[: _WINDOWS_PER_KEY - 1]]
+    return judged
 
 
 def _holds(decision: el.Decision, at: datetime) -> bool:
@@ -93,11 +111,8 @@ def iso(instant: datetime | None) -> str | None:
     return instant.isoformat().replace("+00:00", "Z")
 
 
-def render(decision: el.Decision, decision_id: str, at: datetime, evaluated_at: datetime,
-           data_version: int) -> dict[str, Any]:
-    """Shape a decision as the API's answer."""
-    return {
-        "decision_id": decision_id,
+def _share(decision: el.Decision, data_version: int) -> Judged:
+    shared = {
         "verdict": decision.verdict.value,
         "basis": decision.basis.value,
         "reasons": list(decision.reasons),
@@ -111,9 +126,16 @@ def render(decision: el.Decision, decision_id: str, at: datetime, evaluated_at: 
             {"id": lic.id, "number": lic.number, "kind": lic.kind, "valid_until": iso(until)}
             for lic, until in decision.licences
         ],
-        "at": iso(at),
-        "evaluated_at": iso(evaluated_at),
         "valid_until": iso(decision.valid_until),
         "data_stale": decision.stale,
         "data_version": str(data_version),
     }
+    body = orjson.dumps(shared).decode()
+    digest = hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
+    return Judged(decision, shared, body, digest)
+
+
+def render(shared: dict[str, Any], decision_id: str, at: str | None, evaluated_at: str | None
+           ) -> dict[str, Any]:
+    """Shape the answer: the shared part with this request's id and instants."""
+    return {"decision_id": decision_id, **shared, "at": at, "evaluated_at": evaluated_at}

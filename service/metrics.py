@@ -6,4 +6,3 @@ DECISIONS = Counter("eligibility_decisions", "Decisions answered", ["verdict", "
 DATA_VERSION = Gauge("eligibility_snapshot_data_version", "Data version of this process's snapshot")
 SNAPSHOT_BUILT = Gauge("eligibility_snapshot_built_timestamp_seconds",
                        "When this process built its snapshot (Unix time)")
-DECISION_LOG_WAIT = Gauge("eligibility_decision_log_queue", "Entries waiting for the decision log")

@@ -11,12 +11,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from service import eligibility as el
 from service.screening.normalise import name_key
 from service.store import models as m
 from service.store.reads import Records
+
+if TYPE_CHECKING:
+    from service.decisions import Judged
 
 V = TypeVar("V", bound=m.Versioned)
 
@@ -33,8 +36,8 @@ class View:
     parties: dict[str, el.Party] = field(default_factory=dict)
     licences_by_vendor: dict[str, tuple[el.Licence, ...]] = field(default_factory=dict)
     designations_by_key: dict[str, list[el.Designation]] = field(default_factory=dict)
-    # (party, model, update, stale) -> the latest decision; it holds on its own window
-    decisions: dict[tuple[Any, ...], el.Decision] = field(default_factory=dict)
+    # (party, model, update, stale) -> the latest few decisions, each holding on its window
+    decisions: dict[tuple[Any, ...], list[Judged]] = field(default_factory=dict)
 
     def party_for_name(self, name: str) -> el.Party:
         """A party for a vendor named inline: the registered vendor, or a screened stranger."""

@@ -2,9 +2,10 @@
 
 from flask import Flask
 
-from service.api import decisions, devices, keys, licences, openapi, reference
-
 
 def init_app(app: Flask) -> None:
+    # Imported here so that `service.api.schemas` can be imported without every route module.
+    from service.api import decisions, devices, keys, licences, openapi, reference
+
     for module in (decisions, reference, devices, licences, keys, openapi):
         app.register_blueprint(module.bp, url_prefix="/api/v1")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import orjson
 from flask import Blueprint, Response, g
 
 from service import answers
@@ -11,9 +10,7 @@ from service.api.schemas import DecisionRequest
 from service.auth import Role, requires
 from service.context import services
 from service.errors import InvalidInput, NotFound
-from service.parsing import json_body, parse
-from service.store.db import read_session
-from service.store.models import DecisionLogEntry
+from service.parsing import json_body, validate
 
 bp = Blueprint("decisions", __name__)
 
@@ -22,9 +19,10 @@ bp = Blueprint("decisions", __name__)
 @requires(Role.OTA)
 def create_decision() -> Response:
     ctx = services()
-    req = parse(DecisionRequest)
+    raw = json_body()
+    req = validate(DecisionRequest, raw)
     now = ctx.clock()
-    body = answers.answer_one(ctx, req, now, g.key_id)
+    body = answers.answer_one(ctx, raw, req, now, g.key_id)
     response = json_response(body)
     age = answers.max_age(body, now, req.at or now, ctx.settings.max_cache_seconds)
     response.headers["Cache-Control"] = f"private, max-age={age}"
@@ -56,10 +54,7 @@ def create_batch() -> Response:
 @bp.get("/decisions/<decision_id>")
 @requires(Role.OTA)
 def get_decision(decision_id: str) -> Response:
-    with read_session(services().settings.database_url) as session:
-        entry = session.get(DecisionLogEntry, decision_id)
-        if entry is None:
-            raise NotFound(f"No decision has id {decision_id!r}.")
-        body = orjson.loads(entry.response)
-        body["request"] = orjson.loads(entry.request)
+    body = services().decision_log.fetch(decision_id)
+    if body is None:
+        raise NotFound(f"No decision has id {decision_id!r}.")
     return json_response(body)

@@ -6,6 +6,7 @@ refused, bounded strings and lists. Instants need a zone; a bare date means midn
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
@@ -14,10 +15,12 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from service.errors import FieldInvalid
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
 
 def _printable(value: str) -> str:
     # PostgreSQL cannot store NUL in text, and no real name holds a control character.
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+    if _CONTROL.search(value):
         raise ValueError("control characters are not allowed")
     return value
 

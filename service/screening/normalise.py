@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 # Letters of other scripts that look like Latin ones, mapped before case folding because
@@ -38,6 +39,7 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=65536)  # OTA servers name the same few makers and suppliers again and again
 def name_key(name: str) -> str:
     """Return the comparison key of a party name."""
     words = _NON_WORD.sub(" ", fold(name).replace("_", " ")).strip()

@@ -8,9 +8,12 @@ WSGI worker never inherits a parent's connections.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +66,40 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 def write_session(url: str) -> Iterator[Session]:
     """Open a write transaction that commits on success and rolls back on any error."""
     engine = engine_for(url).execution_options(write=True)
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    with sqlite_writer(url), Session(engine, expire_on_commit=False) as session, \
+            session.begin():
         yield session
+
+
+_thread_lock = threading.Lock()
+
+
+@lru_cache(maxsize=16)
+def _lock_path(url: str) -> str | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return f"{parsed.database}.lock"
+
+
+@contextmanager
+def sqlite_writer(url: str) -> Iterator[None]:
+    """Queue SQLite writers of all processes on a file lock.
+
+    SQLite's own busy handler sleeps and retries (up to 100 ms a try), which turns two
+    processes' group commits into long tail latencies; a kernel lock wakes the next writer
+    the moment the last one commits. Other databases need no such thing.
+    """
+    lock_path = _lock_path(url)
+    if lock_path is None:
+        yield
+        return
+    with _thread_lock, open(lock_path, "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 @contextmanager

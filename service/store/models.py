@@ -178,15 +178,24 @@ class AuditEntry(Base):
 
 
 class DecisionLogEntry(Base):
+    """One decision request as answered: a single decision or a whole batch."""
+
     __tablename__ = "decision_log"
     id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     evaluated_at: Mapped[datetime] = mapped_column(index=True)
-    verdict: Mapped[str] = mapped_column(sa.String(10))
-    basis: Mapped[str] = mapped_column(sa.String(32))
-    data_version: Mapped[str] = mapped_column(sa.String(20))
     api_key_id: Mapped[str | None] = mapped_column(sa.String(40))
-    request: Mapped[str] = mapped_column(sa.Text)  # the JSON as received, re-encoded
-    response: Mapped[str] = mapped_column(sa.Text)  # the JSON answer as given
+    data_version: Mapped[str] = mapped_column(sa.String(20))
+    size: Mapped[int]
+    # JSON: [[item index or null, the request as sent, the instant judged, body digest], ...]
+    items: Mapped[str] = mapped_column(sa.Text)
+
+
+class DecisionBody(Base):
+    """The part of an answer shared by every request in one decision's window, stored once."""
+
+    __tablename__ = "decision_bodies"
+    digest: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    body: Mapped[str] = mapped_column(sa.Text)
 
 
 class AuditHead(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 06:39:37.971280
+Create Date: 2026-11-28 07:17:17.158775
 """
 
 import sqlalchemy as sa
@@ -54,15 +54,18 @@ def upgrade() -> None:
     sa.Column('recorded_by', sa.String(length=120), nullable=False),
     sa.PrimaryKeyConstraint('number')
     )
+    op.create_table('decision_bodies',
+    sa.Column('digest', sa.String(length=32), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('digest')
+    )
     op.create_table('decision_log',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('evaluated_at', service.store.models.UTCDateTime(), nullable=False),
-    sa.Column('verdict', sa.String(length=10), nullable=False),
-    sa.Column('basis', sa.String(length=32), nullable=False),
-    sa.Column('data_version', sa.String(length=20), nullable=False),
     sa.Column('api_key_id', sa.String(length=40), nullable=True),
-    sa.Column('request', sa.Text(), nullable=False),
-    sa.Column('response', sa.Text(), nullable=False),
+    sa.Column('data_version', sa.String(length=20), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('items', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('decision_log', schema=None) as batch_op:
@@ -214,6 +217,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_decision_log_evaluated_at'))
 
     op.drop_table('decision_log')
+    op.drop_table('decision_bodies')
     op.drop_table('data_versions')
     op.drop_table('audit_log')
     op.drop_table('audit_head')
