@@ -29,6 +29,7 @@ from service.views import View, build_view
 log = logging.getLogger(__name__)
 CHANNEL = "eligibility:data_version"
 _KNOWN_AT_VIEWS = 32
+_RESUBSCRIBE_SECONDS = 1.0  # how soon to look for Redis again once it is away
 
 
 @dataclass(frozen=True)
@@ -151,10 +152,12 @@ class SnapshotHolder:
         while not self._stop.is_set():
             try:
                 if pubsub is None:
-                    pubsub = self._subscribe()
-                message = pubsub.get_message(timeout=self.poll_seconds) if pubsub else None
-                if pubsub is None:
-                    self._stop.wait(self.poll_seconds)
+                    pubsub = self._subscribe()  # after a reconnect, the check below catches up
+                if pubsub is None:  # Redis is away: check the database, try again soon
+                    self._stop.wait(min(self.poll_seconds, _RESUBSCRIBE_SECONDS))
+                    message = None
+                else:
+                    message = pubsub.get_message(timeout=self.poll_seconds)
                 version = int(message["data"]) if message and message["type"] == "message" else None
                 self.refresh(at_least=version)
                 self.failing = False
