@@ -7,8 +7,8 @@ the requests as sent, the instants judged and the digests.
 
 A request returns only once the transaction holding its record has committed, and commits
 are shared (group commit): nothing acknowledged is lost if the process dies afterwards, and
-under load many requests ride one transaction. Waiting is bounded, so under overload callers
-wait for room (or get a 503 after `wait_seconds`), and no record is ever dropped.
+under load many requests ride one transaction. The number of decisions waiting is bounded, so
+under overload callers wait for room, and no record is ever dropped.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import logging
 import os
 import secrets
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,57 +57,60 @@ class LogRecord:
 @dataclass
 class _Pending:
     record: LogRecord
-    done: bool = False
+    woken: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False  # this request commits for everyone waiting
     error: BaseException | None = None
 
 
 class DecisionLog:
-    def __init__(self, database_url: str, batch: int, queue_size: int, wait_seconds: float = 30
-                 ) -> None:
+    def __init__(self, database_url: str, batch: int, queue_size: int) -> None:
         self.database_url = database_url
         self.batch = batch
         self.queue_size = queue_size
-        self.wait_seconds = wait_seconds
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
+        self._room = threading.Condition(self._lock)
         self._waiting: list[_Pending] = []
         self._committing = False
         self._stored: set[str] = set()  # body digests this process knows are stored
-        self._conn: sa.Connection | None = None
-        self._conn_pid: int | None = None
+        self._rows: decision_rows.RowWriter | None = None
+        self._rows_pid: int | None = None
 
     def write(self, record: LogRecord) -> None:
         """Store `record` durably; return once it is committed, raise Unavailable if not.
 
-        Whoever finds no commit running commits everything waiting, its own record included
-        (leader-based group commit); the others wait for that commit or lead the next one.
-        Past `queue_size` waiting decisions a caller waits for room before joining.
+        Leader-based group commit: a request that finds no commit running commits everything
+        waiting, its own record first; when done it hands the lead to the next waiter, if
+        any. Each waiting request is woken exactly once. Past `queue_size` waiting decisions
+        a caller waits for room before joining, so nothing is dropped under overload.
         """
         pending = _Pending(record)
-        deadline = time.monotonic() + self.wait_seconds
-        with self._changed:
+        with self._room:
             while sum(len(p.record.items) for p in self._waiting) >= self.queue_size:
-                self._wait_until(deadline)
+                self._room.wait()
             self._waiting.append(pending)
-            while not pending.done:
-                if self._committing:
-                    self._wait_until(deadline)
-                    continue
-                group, self._waiting = self._take_group()
-                self._committing = True
-                self._changed.release()
-                try:
-                    self._commit(group)
-                finally:
-                    self._changed.acquire()
-                    self._committing = False
-                    self._changed.notify_all()
+            pending.lead = not self._committing
+            self._committing = True
+        if not pending.lead:
+            pending.woken.wait()  # a leader always wakes it: commit errors are caught
+        if pending.lead:
+            self._lead()
         if pending.error is not None:
             raise Unavailable("The decision could not be logged, so it is not given; try again.")
 
-    def _wait_until(self, deadline: float) -> None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not self._changed.wait(remaining):
-            raise Unavailable("The decision log is overloaded; try again.")
+    def _lead(self) -> None:
+        with self._room:
+            group, self._waiting = self._take_group()
+            self._room.notify_all()
+        try:
+            self._commit(group)
+        finally:  # whatever happened, the next waiter must not wait for a leader forever
+            with self._room:
+                if self._waiting:
+                    successor = self._waiting[0]
+                    successor.lead = True
+                    successor.woken.set()
+                else:
+                    self._committing = False
 
     def _take_group(self) -> tuple[list[_Pending], list[_Pending]]:
         """Split the waiting records into one commit's worth and the rest."""
@@ -136,17 +138,17 @@ class DecisionLog:
         given = render(orjson.loads(body or "{}"), decision_id, at, iso(row.evaluated_at))
         return {**given, "request": request}
 
-    def _connection(self) -> sa.Connection:
-        """This process's connection for the log, kept open between commits (one leader)."""
-        if self._conn is None or self._conn_pid != os.getpid():
-            engine = engine_for(self.database_url).execution_options(write=True)
-            self._conn, self._conn_pid = engine.connect(), os.getpid()
-        return self._conn
+    def _writer(self) -> decision_rows.RowWriter:
+        """This process's row writer, kept between commits (only the leader uses it)."""
+        if self._rows is None or self._rows_pid != os.getpid():
+            engine = engine_for(self.database_url)
+            self._rows, self._rows_pid = decision_rows.RowWriter(engine), os.getpid()
+        return self._rows
 
-    def _dispose_connection(self) -> None:
-        if self._conn is not None and self._conn_pid == os.getpid():
-            self._conn.invalidate()
-        self._conn = None
+    def _drop_writer(self) -> None:
+        if self._rows is not None and self._rows_pid == os.getpid():
+            self._rows.close()
+        self._rows = None
 
     def _commit(self, group: list[_Pending]) -> None:
         records = [pending.record for pending in group]
@@ -155,12 +157,11 @@ class DecisionLog:
                  "data_version": str(r.data_version), "size": len(r.items),
                  "items": orjson.dumps(r.items).decode()} for r in records]
         try:
-            conn = self._connection()
-            with sqlite_writer(self.database_url), conn.begin():
-                decision_rows.insert(conn, rows, bodies.items())
+            with sqlite_writer(self.database_url):
+                self._writer().write(rows, bodies.items())
         except Exception as exc:  # the waiting requests turn this into a 503, never an answer
             log.exception("decision log write failed")
-            self._dispose_connection()
+            self._drop_writer()
             for pending in group:
                 pending.error = exc
         else:
@@ -168,4 +169,4 @@ class DecisionLog:
                 self._stored.clear()
             self._stored.update(bodies)
         for pending in group:
-            pending.done = True
+            pending.woken.set()

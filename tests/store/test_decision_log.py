@@ -1,0 +1,54 @@
+"""The decision log's group commit: everything acknowledged is stored, nothing waits forever."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from service import clock
+from service.decision_log import DecisionLog, LogRecord, new_request_id
+from service.errors import Unavailable
+
+
+@dataclass(frozen=True)
+class Shared:
+    digest: str = "0" * 32
+    body: str = '{"verdict": "deny"}'
+
+
+def record(n: int) -> LogRecord:
+    made = LogRecord(new_request_id(), clock.now(), None, 1)
+    made.add(None, {"n": n}, "2020-01-01T00:00:00Z", Shared())  # type: ignore[arg-type]
+    return made
+
+
+def stored(database_url: str) -> int:
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        count = conn.execute(sa.text("SELECT count(*) FROM decision_log")).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+def test_many_concurrent_writers_all_get_stored_in_shared_commits(database_url):
+    log = DecisionLog(database_url, batch=3, queue_size=10)  # small: forces hand-offs and room
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda n: log.write(record(n)), range(400)))
+    assert stored(database_url) == 400
+
+
+def test_a_failed_commit_refuses_its_answers_and_the_next_writes_still_go_through(
+        database_url, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    broken = DecisionLog(f"sqlite:///{blocker}/log.db", batch=10, queue_size=100)
+    with pytest.raises(Unavailable):
+        broken.write(record(1))
+    with pytest.raises(Unavailable):  # no leader left behind holding the queue
+        broken.write(record(2))
+    working = DecisionLog(database_url, batch=10, queue_size=100)
+    working.write(record(3))
+    assert stored(database_url) == 1
