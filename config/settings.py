@@ -35,6 +35,8 @@ class Settings:
     snapshot_poll_seconds: float = 0.5
     follow_snapshots: bool = True  # follow other processes' writes (tests turn it off)
     decision_log_batch: int = 500
+    # Where answers are kept on disk while the database cannot take them; empty: no spool.
+    decision_log_spool: str = str(VAR_DIR / "spool")
     decision_log_queue: int = 20000
     decision_log_flush_ms: float = 20.0
     web_workers: int = 2

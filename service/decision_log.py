@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from service.decisions import Judged, iso, render
 from service.errors import Unavailable
+from service.spool import Spool
 from service.store import decision_rows
 from service.store.db import engine_for, read_session, sqlite_writer
 from service.store.models import DecisionBody, DecisionLogEntry
@@ -63,8 +64,10 @@ class _Pending:
 
 
 class DecisionLog:
-    def __init__(self, database_url: str, batch: int, queue_size: int) -> None:
+    def __init__(self, database_url: str, batch: int, queue_size: int,
+                 spool: Spool | None = None) -> None:
         self.database_url = database_url
+        self.spool = spool
         self.batch = batch
         self.queue_size = queue_size
         self._lock = threading.Lock()
@@ -159,14 +162,45 @@ class DecisionLog:
         try:
             with sqlite_writer(self.database_url):
                 self._writer().write(rows, bodies.items())
-        except Exception as exc:  # the waiting requests turn this into a 503, never an answer
-            log.exception("decision log write failed")
+        except Exception as exc:  # spool the answers, or refuse them: never an unlogged answer
+            log.exception("decision log write failed; spooling to disk")
             self._drop_writer()
+            error = self._spool_or_error(rows, records, exc)
             for pending in group:
-                pending.error = exc
+                pending.error = error
         else:
             if len(self._stored) > _KNOWN_DIGESTS:
                 self._stored.clear()
             self._stored.update(bodies)
-        for pending in group:
-            pending.woken.set()
+        finally:
+            for pending in group:
+                pending.woken.set()
+        if self.spool is not None and self.spool.pending():
+            self._replay()
+
+    def _spool_or_error(self, rows: list[dict[str, Any]], records: list[LogRecord],
+                        exc: BaseException) -> BaseException | None:
+        if self.spool is None:
+            return exc
+        try:
+            # Every body goes in: which of them reached the database is not known.
+            self.spool.append(rows, {d: b for r in records for d, b in r.bodies.items()})
+        except OSError:
+            log.exception("could not spool the decision log either")
+            return exc
+        return None
+
+    def _replay(self) -> None:
+        """Move spooled rows into the database now that it answers again."""
+        assert self.spool is not None
+        for claimed, rows, bodies in self.spool.claim():
+            try:
+                with sqlite_writer(self.database_url):
+                    self._writer().write(rows, bodies.items(), skip_known=True)
+            except Exception:  # left claimed on disk; the next replay takes it up again
+                log.exception("replaying %s failed", claimed.name)
+                self._drop_writer()
+                self.spool.release(claimed)
+                return
+            self.spool.done(claimed)
+            log.info("replayed %d spooled decision-log rows from %s", len(rows), claimed.name)

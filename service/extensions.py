@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, Response
 from werkzeug.http import http_date
 
@@ -11,6 +13,7 @@ from service.context import Services
 from service.decision_log import DecisionLog
 from service.eligibility import Policy
 from service.snapshot import SnapshotHolder
+from service.spool import Spool
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -22,8 +25,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["eligibility"] = Services(
         settings=settings,
         snapshots=holder,
-        decision_log=DecisionLog(settings.database_url, settings.decision_log_batch,
-                                 settings.decision_log_queue),
+        decision_log=DecisionLog(
+            settings.database_url, settings.decision_log_batch, settings.decision_log_queue,
+            Spool(Path(settings.decision_log_spool)) if settings.decision_log_spool else None),
         policy=Policy(settings.list_effects, settings.stale_policy, settings.list_names),
         clock=clock.now,
     )

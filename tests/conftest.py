@@ -113,7 +113,8 @@ def database_url(databases: Databases) -> str:
 
 
 def make_settings(database_url: str, redis_url: str, **overrides: Any) -> Settings:
-    base = Settings(database_url=database_url, redis_url=redis_url, follow_snapshots=False)
+    base = Settings(database_url=database_url, redis_url=redis_url, follow_snapshots=False,
+                    decision_log_spool="")
     return base.with_overrides(overrides)
 
 

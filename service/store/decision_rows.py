@@ -29,8 +29,13 @@ class RowWriter:
         self._mark = "?" if self.dialect == "sqlite" else "%s"
         self._pooled = engine.raw_connection()
 
-    def write(self, rows: list[dict[str, Any]], bodies: Iterable[tuple[str, str]]) -> None:
-        """Insert log rows and the shared bodies not yet stored, and commit."""
+    def write(self, rows: list[dict[str, Any]], bodies: Iterable[tuple[str, str]],
+              skip_known: bool = False) -> None:
+        """Insert log rows and the shared bodies not yet stored, and commit.
+
+        With `skip_known`, rows whose id is already stored are left alone (replaying a spool
+        whose earlier replay may have half-happened).
+        """
         conn = self._pooled.driver_connection
         assert conn is not None
         cursor = conn.cursor()
@@ -42,7 +47,8 @@ class RowWriter:
                 "ON CONFLICT (digest) DO NOTHING", list(bodies))
             cursor.executemany(
                 f"INSERT INTO decision_log ({', '.join(COLUMNS)}) "
-                f"VALUES ({', '.join([self._mark] * len(COLUMNS))})",
+                f"VALUES ({', '.join([self._mark] * len(COLUMNS))})"
+                + (" ON CONFLICT (id) DO NOTHING" if skip_known else ""),
                 [tuple(_instant(row[c], self.dialect) if c == "evaluated_at" else row[c]
                        for c in COLUMNS) for row in rows])
             conn.commit()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from service import clock
 from service.decision_log import DecisionLog, LogRecord, new_request_id
 from service.errors import Unavailable
+from service.spool import Spool
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,31 @@ def test_a_failed_commit_refuses_its_answers_and_the_next_writes_still_go_throug
     working = DecisionLog(database_url, batch=10, queue_size=100)
     working.write(record(3))
     assert stored(database_url) == 1
+
+
+def test_with_the_database_away_answers_are_spooled_then_replayed_once_it_is_back(
+        database_url, tmp_path):
+    spool = Spool(tmp_path / "spool")
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    away = DecisionLog(f"sqlite:///{blocker}/log.db", batch=10, queue_size=100, spool=spool)
+    for n in range(3):
+        away.write(record(n))  # acknowledged: on disk, fsynced
+    assert spool.pending()
+    back = DecisionLog(database_url, batch=10, queue_size=100, spool=spool)
+    back.write(record(3))
+    assert stored(database_url) == 4
+    assert not spool.pending()
+    assert not list((tmp_path / "spool").iterdir())
+
+
+def test_a_torn_last_line_in_the_spool_is_skipped_and_the_rest_replayed(database_url, tmp_path):
+    spool = Spool(tmp_path / "spool")
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    DecisionLog(f"sqlite:///{blocker}/log.db", 10, 100, spool=spool).write(record(1))
+    (spool_file,) = (tmp_path / "spool").glob("decisions-*.jsonl")
+    with open(spool_file, "ab") as torn:
+        torn.write(b'{"rows": [{"id": "d_tor')  # a writer died mid-line: it got no answer
+    DecisionLog(database_url, 10, 100, spool=spool).write(record(2))
+    assert stored(database_url) == 2
