@@ -127,12 +127,12 @@ def _assess(
             continue
         if case.party.vendor_id not in licence.vendor_ids:
             continue
+        if licence.holder_key is not None and licence.holder_key != case.update.supplier_key:
+            lines.append(reasons.licence_other_holder(licence, case.update))
+            continue
         terms = licence.terms_at(at)
         if terms is None:
             lines.append(reasons.licence_not_in_force(licence, designation, at))
-            continue
-        if licence.holder_key is not None and licence.holder_key != case.update.supplier_key:
-            lines.append(reasons.licence_other_holder(licence, case.update))
             continue
         result = fit(terms.scope, case.model, case.update)
         if result.fit is Fit.YES:
