@@ -8,7 +8,8 @@ import orjson
 from flask import request
 from pydantic import BaseModel, ValidationError
 
-from service.errors import BadRequest, InvalidInput, field_errors
+from service.api.schemas import CONTROL
+from service.errors import BadRequest, InvalidInput, NotFound, field_errors
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -40,3 +41,19 @@ def validate(schema: type[S], data: Any, prefix: str = "") -> S:
 
 def parse(schema: type[S]) -> S:
     return validate(schema, json_body())
+
+
+def printable_arguments() -> None:
+    """Refuse path and query values holding control characters, as bodies are refused.
+
+    No id or stored text holds one, and PostgreSQL cannot even compare text with a NUL: an id
+    in the path is then unknown (404), a query parameter invalid (422, naming it).
+    """
+    if any(isinstance(v, str) and CONTROL.search(v) for v in (request.view_args or {}).values()):
+        raise NotFound("No record has an id with control characters.")
+    bad = sorted({name for name, value in request.args.items(multi=True)
+                  if CONTROL.search(value)})
+    if bad:
+        raise InvalidInput(f"Some query parameters hold control characters: {', '.join(bad)}.",
+                           [{"field": name, "message": "control characters are not allowed"}
+                            for name in bad])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, g, request
 
-from service.api.resources import json_response
+from service.api.resources import json_response, page_limit
 from service.api.schemas import DeviceIn
 from service.auth import Role, requires
 from service.context import services
@@ -97,11 +97,7 @@ def get_device(device_id: str) -> Response:
 @bp.get("/devices")
 @requires(Role.VIEWER)
 def list_devices() -> Response:
-    raw = request.args.get("limit", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= 500:
-        raise InvalidInput("limit must be a whole number from 1 to 500.",
-                           [{"field": "limit", "message": "between 1 and 500"}])
-    limit = int(raw)
+    limit = page_limit()
     query = sa.select(Device).order_by(Device.id).limit(limit + 1)
     if cursor := request.args.get("cursor"):
         query = query.where(Device.id > cursor)

@@ -1,20 +1,30 @@
-"""The OpenAPI document, generated from the same schemas that validate requests."""
+"""The OpenAPI document, generated from the same schemas that validate requests.
+
+Paths come from the app's routes, request bodies from the schemas that validate them, query
+parameters from what the list routes read, and answers from `service.api.responses`: each
+operation names the statuses it gives on success, with their bodies, and links an id in an
+answer to the operations that take it (so a client, or a fuzzer, can follow them).
+"""
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from flask import Blueprint, Response, current_app
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from service.api import schemas
-from service.api.resources import json_response
+from service.api import devices, responses, schemas
+from service.api.resources import MAX_PAGE, Resource, filterable, json_response
 from service.auth import PUBLIC, public
+from service.context import services
 
 bp = Blueprint("openapi", __name__)
 
-# Request bodies by (method, rule); routes not listed take no body.
+# Request bodies by (method, rule); routes not listed take no body. PATCH bodies are derived.
 BODIES: dict[tuple[str, str], type[BaseModel]] = {
     ("POST", "/api/v1/decisions"): schemas.DecisionRequest,
     ("POST", "/api/v1/decisions/batch"): schemas.BatchRequest,
@@ -27,49 +37,209 @@ BODIES: dict[tuple[str, str], type[BaseModel]] = {
     ("POST", "/api/v1/licences/{licence_id}/revocation"): schemas.RevocationIn,
     ("POST", "/api/v1/keys"): schemas.KeyIn,
 }
-_PROBLEM = {"description": "A problem (RFC 9457)",
-            "content": {"application/problem+json": {"schema": {"type": "object"}}}}
+_DEVICES_BODY = {"type": "array", "minItems": 1, "maxItems": devices.MAX_DEVICES,
+                 "items": {"$ref": "#/components/schemas/DeviceIn"}}
+
+# A record as written and listed, and as `GET` one shows it, by resource name.
+RECORDS: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
+    "vendors": (responses.Vendor, responses.VendorDetail),
+    "models": (responses.DeviceModel, responses.DeviceModel),
+    "updates": (responses.Update, responses.Update),
+    "designations": (responses.Designation, responses.Designation),
+    "licences": (responses.Licence, responses.LicenceDetail),
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """A list answer: `{"items": [<of>, ...], "next_cursor": "…" | null}`."""
+
+    of: type[BaseModel]
+
+
+_TEXT = "text"  # marks a plain-text answer
+
+# Successful answers of the routes that are not a `Resource`'s, by endpoint: status -> body.
+ANSWERS: dict[str, dict[str, Any]] = {
+    "health.livez": {"200": responses.Live},
+    "health.readyz": {"200": responses.Ready, "503": responses.Ready},
+    "health.metrics": {"200": _TEXT},
+    "decisions.create_decision": {"200": responses.Decision, "503": responses.Problem},
+    "decisions.create_batch": {"200": responses.Batch, "503": responses.Problem},
+    "decisions.get_decision": {"200": responses.DecisionGiven},
+    "devices.register_devices": {"200": responses.DeviceRegistration,
+                                 "201": responses.DeviceRegistration},
+    "devices.get_device": {"200": responses.Device},
+    "devices.list_devices": {"200": Page(responses.Device)},
+    "licences.amend": {"201": responses.AmendmentRecorded},
+    "licences.revoke": {"201": responses.RevocationRecorded},
+    "keys.create": {"201": responses.KeyCreated},
+    "keys.list_keys": {"200": Page(responses.Key)},
+    "keys.revoke": {"200": responses.Key},
+    "openapi.openapi": {"200": None},
+}
+# Where an id in an answer can be used next: endpoint -> [(link, endpoint, method, {param: ptr})].
+LINKS: dict[str, list[tuple[str, str, str, dict[str, str]]]] = {
+    "decisions.create_decision": [
+        ("GetDecision", "decisions.get_decision", "GET", {"decision_id": "/decision_id"})],
+    "devices.register_devices": [
+        ("GetDevice", "devices.get_device", "GET", {"device_id": "/items/0/id"})],
+    "keys.create": [("RevokeKey", "keys.revoke", "DELETE", {"key_id": "/id"})],
+    "licences.create_licences": [
+        ("AmendLicence", "licences.amend", "POST", {"licence_id": "/id"}),
+        ("RevokeLicence", "licences.revoke", "POST", {"licence_id": "/id"})],
+}
+# Path and query values: any text without the control characters bodies refuse either.
+_TEXT_VALUE = {"type": "string", "pattern": schemas.PRINTABLE}
+_LIST_PARAMETERS = [
+    {"name": "limit", "in": "query", "required": False,
+     "description": "Records per page.",
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 100}},
+    {"name": "cursor", "in": "query", "required": False,
+     "description": "The `next_cursor` of the page before.", "schema": _TEXT_VALUE},
+]
 
 
 def document() -> dict[str, Any]:
-    _, defs = models_json_schema([(s, "validation") for s in set(BODIES.values())],
+    models: set[type[BaseModel]] = set(BODIES.values()) | {schemas.DeviceIn, responses.Problem}
+    models |= {model for pair in RECORDS.values() for model in pair}
+    models |= {model for answers in ANSWERS.values() for body in answers.values()
+               if (model := _model(body)) is not None}
+    _, defs = models_json_schema([(s, "validation") for s in models],
                                  ref_template="#/components/schemas/{model}")
+    components = defs.get("$defs", {})
+    # The batch route reads items one by one: one that is no decision request gets a problem of
+    # its own in `results`, so any JSON value is a valid item.
+    components["BatchRequest"]["properties"]["items"].update(
+        maxItems=services().settings.max_batch_items,
+        items={"anyOf": [{"$ref": "#/components/schemas/DecisionRequest"}, {}]})
     paths: dict[str, dict[str, Any]] = {}
     for rule in current_app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
         path = str(rule).replace("<", "{").replace(">", "}")
         view = current_app.view_functions[rule.endpoint]
-        role = getattr(view, "required_role", None)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(path, method, rule, role)
+            paths.setdefault(path, {})[method.lower()] = _operation(path, method, rule, view,
+                                                                   components)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Device security-update eligibility service", "version": "1"},
         "paths": paths,
         "components": {
-            "schemas": defs.get("$defs", {}),
+            "schemas": components,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
 
 
-def _operation(path: str, method: str, rule: Any, role: Any) -> dict[str, Any]:
+def _model(body: Any) -> type[BaseModel] | None:
+    if isinstance(body, Page):
+        body = body.of
+    return body if isinstance(body, type) and issubclass(body, BaseModel) else None
+
+
+def operation_id(endpoint: str, method: str) -> str:
+    return endpoint.replace(".", "_") + ("" if method == "GET" else f"_{method.lower()}")
+
+
+def _operation(path: str, method: str, rule: Any, view: Any,
+               components: dict[str, Any]) -> dict[str, Any]:
+    role = getattr(view, "required_role", None)
+    resource: Resource | None = getattr(view, "resource", None)
     op: dict[str, Any] = {
-        "operationId": rule.endpoint.replace(".", "_") + ("" if method == "GET" else
-                                                           f"_{method.lower()}"),
-        "parameters": [{"name": a, "in": "path", "required": True, "schema": {"type": "string"}}
+        "operationId": operation_id(rule.endpoint, method),
+        "parameters": [{"name": a, "in": "path", "required": True, "schema": _TEXT_VALUE}
                        for a in sorted(rule.arguments)],
-        "responses": {"200": {"description": "OK"}, "4XX": _PROBLEM},
     }
     if role != PUBLIC:
         op["security"] = [{"bearer": []}]
         op["description"] = f"Needs the role `{role}` or above."
+    answers = ANSWERS.get(rule.endpoint, {})
+    links = LINKS.get(rule.endpoint, [])
+    if resource is not None:
+        answers, links = _resource_answers(rule.endpoint, resource)
+        if isinstance(answers.get("200"), Page):
+            op["parameters"] += _LIST_PARAMETERS + [
+                {"name": name, "in": "query", "required": False,
+                 "description": f"Only records whose {name} is this.",
+                 "schema": _TEXT_VALUE} for name in filterable(resource)]
+        if method == "PATCH":
+            op["requestBody"] = _json_body(_partial(resource.schema, components))
+    if rule.endpoint == "devices.list_devices":
+        op["parameters"] += _LIST_PARAMETERS + [
+            {"name": "model_id", "in": "query", "required": False,
+             "description": "Only devices of this model.", "schema": _TEXT_VALUE}]
+    if (method, path) == ("POST", "/api/v1/devices"):
+        op["requestBody"] = _json_body(_DEVICES_BODY)
     body = BODIES.get((method, path))
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{body.__name__}"}}}}
+        op["requestBody"] = _json_body({"$ref": f"#/components/schemas/{body.__name__}"})
+    op["responses"] = {status: _answer(answer, HTTPStatus(int(status)).phrase)
+                       for status, answer in answers.items()}
+    for status, answer in op["responses"].items():
+        if status.startswith("2") and links:
+            answer["links"] = {name: {"operationId": operation_id(target, target_method),
+                                      "parameters": {p: f"$response.body#{ptr}"
+                                                     for p, ptr in params.items()}}
+                               for name, target, target_method, params in links}
+    op["responses"]["4XX"] = _answer(responses.Problem, "A problem (RFC 9457)")
     return op
+
+
+def _resource_answers(endpoint: str, resource: Resource
+                      ) -> tuple[dict[str, Any], list[tuple[str, str, str, dict[str, str]]]]:
+    record, detail = RECORDS[resource.name]
+    action = endpoint.rpartition(".")[2].partition("_")[0]
+    if action == "list":
+        return {"200": Page(record)}, []
+    if action == "get":
+        return {"200": detail}, []
+    if action != "create":
+        return {"200": record}, []
+    blueprint = endpoint.partition(".")[0]
+    links = [(f"{verb.title()}{record.__name__}", f"{blueprint}.{verb}_{resource.name}",
+              method, {"record_id": "/id"})
+             for verb, method in (("get", "GET"), ("patch", "PATCH"), ("delete", "DELETE"))]
+    return {"201": record}, links + LINKS.get(endpoint, [])
+
+
+def _answer(body: Any, description: str) -> dict[str, Any]:
+    if body == _TEXT:
+        return {"description": description, "content": {"text/plain": {"schema": {
+            "type": "string"}}}}
+    if body is responses.Problem:
+        return {"description": description, "content": {
+            "application/problem+json": {"schema": _ref(body)}}}
+    if isinstance(body, Page):
+        schema: dict[str, Any] = {
+            "type": "object", "required": ["items", "next_cursor"],
+            "properties": {"items": {"type": "array", "items": _ref(body.of)},
+                           "next_cursor": {"type": ["string", "null"]}}}
+    else:
+        schema = _ref(body) if body is not None else {"type": "object"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _partial(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    """A PATCH body: any of the create body's fields; the record with them must still be valid,
+    which checks across fields (`holder` with `kind`, the order of times) decide at the server."""
+    name = f"{model.__name__}Patch"
+    if name not in components:
+        schema = copy.deepcopy(components[model.__name__])
+        for key in ("required", "anyOf"):
+            schema.pop(key, None)
+        schema["title"] = name
+        components[name] = schema
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
 @bp.get("/openapi.json")

@@ -6,6 +6,7 @@ then publishes the new snapshot before answering, so the next decision anywhere 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -76,12 +77,19 @@ def write(resource: Resource, change: Callable[[Writer], Versioned], status: int
     return json_response(body, status)
 
 
+def page_limit() -> int:
+    """The `limit` query parameter: 1 to 500 written in ASCII digits, 100 if absent."""
+    # Not str.isdigit: it accepts "²" and 5,000-digit strings, which int() then refuses.
+    digits = re.fullmatch(r"0*([0-9]{1,3})", request.args.get("limit", "100"))
+    if digits is None or not 1 <= int(digits[1]) <= MAX_PAGE:
+        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}.",
+                           [{"field": "limit", "message": f"between 1 and {MAX_PAGE}"}])
+    return int(digits[1])
+
+
 def page(session: Session, resource: Resource) -> dict[str, Any]:
     """One page of current records ordered by id, filtered by query parameters."""
-    limit = request.args.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
-        raise InvalidInput("limit must be a whole number from 1 to 500.",
-                           [{"field": "limit", "message": "between 1 and 500"}])
+    limit = page_limit()
     table = resource.table
     newest = (sa.select(table.id, sa.func.max(table.version).label("v"))
               .group_by(table.id).subquery())
@@ -90,21 +98,30 @@ def page(session: Session, resource: Resource) -> dict[str, Any]:
              .where(table.deleted.is_(False)).order_by(table.id))
     if cursor := request.args.get("cursor"):
         query = query.where(table.id > cursor)
+    filters = filterable(resource)
     for name, value in request.args.items():
         if name in {"limit", "cursor"}:
             continue
-        column = getattr(table, resource.columns_of.get(name, name), None)
-        # Only text columns compare with a query string's text; lists, times and flags don't.
-        if (name not in resource.body(_Blank()) or column is None
-                or not isinstance(column.type, sa.String)):
+        if name not in filters:
             raise InvalidInput(f"Cannot filter by {name!r}.",
                                [{"field": name, "message": "not a filterable field"}])
-        query = query.where(column == value)
-    rows = list(session.scalars(query.limit(int(limit) + 1)))
-    more = len(rows) > int(limit)
-    rows = rows[: int(limit)]
+        query = query.where(getattr(table, resource.columns_of.get(name, name)) == value)
+    rows = list(session.scalars(query.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
     return {"items": [to_json(resource, r) for r in rows],
             "next_cursor": rows[-1].id if more else None}
+
+
+def filterable(resource: Resource) -> list[str]:
+    """The fields a list can be filtered by: those stored as text (a query string's value is
+    text; lists, times and flags don't compare with it)."""
+    names = []
+    for name in resource.body(_Blank()):
+        column = getattr(resource.table, resource.columns_of.get(name, name), None)
+        if column is not None and isinstance(column.type, sa.String):
+            names.append(name)
+    return names
 
 
 class _Blank:
@@ -172,6 +189,8 @@ def register(bp: Blueprint, resource: Resource) -> None:
 
         return write(resource, change, 200)
 
+    for view in (list_all, get_one, create, patch, withdraw):
+        view.resource = resource  # type: ignore[union-attr]  # read by the OpenAPI document
     bp.add_url_rule(f"/{name}", f"list_{name}", list_all, methods=["GET"])
     bp.add_url_rule(f"/{name}/<record_id>", f"get_{name}", get_one, methods=["GET"])
     bp.add_url_rule(f"/{name}", f"create_{name}", create, methods=["POST"])

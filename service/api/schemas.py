@@ -11,26 +11,41 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from service.errors import FieldInvalid
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# The same rule as a JSON Schema pattern, for the document: text without those characters.
+PRINTABLE = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f]*$"
 
 
 def _printable(value: str) -> str:
     # PostgreSQL cannot store NUL in text, and no real name holds a control character.
-    if _CONTROL.search(value):
+    if CONTROL.search(value):
         raise ValueError("control characters are not allowed")
     return value
 
 
-Name = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_printable)]
-Text = Annotated[str, Field(max_length=4000), AfterValidator(_printable)]
+_DOC = {"pattern": PRINTABLE}
+Name = Annotated[str, Field(min_length=1, max_length=500, json_schema_extra=_DOC),
+                 AfterValidator(_printable)]
+ShortName = Annotated[str, Field(min_length=1, max_length=120, json_schema_extra=_DOC),
+                      AfterValidator(_printable)]
+Text = Annotated[str, Field(max_length=4000, json_schema_extra=_DOC), AfterValidator(_printable)]
 Code = Annotated[str, Field(min_length=1, max_length=10, pattern=r"^[A-Z][A-Z0-9_]*$")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-RecordId = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_printable)]
-Label = Annotated[str, Field(max_length=500), AfterValidator(_printable)]
+RecordId = Annotated[str, Field(min_length=1, max_length=120, json_schema_extra=_DOC),
+                     AfterValidator(_printable)]
+Label = Annotated[str, Field(max_length=500, json_schema_extra=_DOC), AfterValidator(_printable)]
 
 
 def _instant(value: Any) -> Any:
@@ -54,7 +69,8 @@ def _instant(value: Any) -> Any:
         raise ValueError("the time is out of range in UTC") from None
 
 
-Instant = Annotated[datetime, BeforeValidator(_instant)]
+Instant = Annotated[datetime, BeforeValidator(_instant), WithJsonSchema(
+    {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]})]
 
 
 class DeviceClass(StrEnum):
@@ -86,8 +102,20 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+def _shapes(*shapes: tuple[list[str], list[str]]) -> dict[str, Any]:
+    """JSON Schema for "one of these shapes": each names the fields it needs and those it
+    leaves out (absent or null), so the document says what `one_shape` checks."""
+    return {"anyOf": [{"required": needs, "properties": {
+        **{name: {"not": {"type": "null"}} for name in needs},
+        **{name: {"type": "null"} for name in without}}} for needs, without in shapes]}
+
+
 class DeviceRef(Strict):
     """A registered device (`id`), a registered model (`model_id`), or inline strings."""
+
+    model_config = ConfigDict(json_schema_extra=_shapes(
+        (["id"], ["model_id", "vendor", "model"]), (["model_id"], ["id", "vendor", "model"]),
+        (["vendor"], ["id", "model_id"])))
 
     id: RecordId | None = None
     model_id: RecordId | None = None
@@ -117,6 +145,9 @@ class UpdateFields(Strict):
 
 class UpdateRef(Strict):
     """A registered update (`id`) or the update described inline."""
+
+    model_config = ConfigDict(json_schema_extra=_shapes(
+        (["id"], ["supplier", "kind", "product"]), (["supplier", "kind", "product"], ["id"])))
 
     id: RecordId | None = None
     supplier: Name | None = None
@@ -206,7 +237,12 @@ class LicenceKind(StrEnum):
 
 
 class LicenceIn(Strict):
-    number: Name
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"properties": {"kind": {"const": "general"}, "holder": {"type": "null"}}},
+        {"required": ["holder"], "properties": {"kind": {"const": "specific"},
+                                                "holder": {"not": {"type": "null"}}}}]})
+
+    number: ShortName  # stored in 120 characters
     kind: Annotated[LicenceKind, Field(strict=False)]
     authority: Name | None = None
     holder: Name | None = None
@@ -241,5 +277,5 @@ class RevocationIn(Strict):
 
 
 class KeyIn(Strict):
-    name: Name
+    name: ShortName  # stored in 120 characters
     role: Annotated[str, Field(pattern=r"^(ota|viewer|editor|admin)$")]

@@ -1,0 +1,222 @@
+"""What the routes answer, described for the OpenAPI document (the routes build plain dicts).
+
+Loose on purpose where stored data may be older than today's request rules (lengths, patterns,
+enumerations of stored strings): they say which fields are always there and of what type.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from service.eligibility import Basis, Verdict
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """A problem (RFC 9457); `errors` names each bad field."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] = []
+    correlation_id: str = ""
+
+
+class Recorded(BaseModel):
+    id: str
+    revision: int
+    recorded_at: datetime
+    recorded_by: str
+
+
+class Vendor(Recorded):
+    name: str
+    aliases: list[str]
+    country: str | None
+    brands: list[str]
+
+
+class VendorDesignation(BaseModel):
+    id: str
+    source: str
+    name: str
+    effective_from: datetime
+    effective_until: datetime | None
+
+
+class VendorMatch(BaseModel):
+    id: str
+    designation_id: str
+    status: str
+    score: float
+
+
+class VendorDetail(Vendor):
+    designations: list[VendorDesignation] = []
+    matches: list[VendorMatch] = []
+    status: str = "not_listed"
+
+
+class DeviceModel(Recorded):
+    vendor_id: str
+    name: str
+    device_class: str
+    available_from: datetime | None
+
+
+class Update(Recorded):
+    supplier: str
+    supplier_country: str | None
+    kind: str
+    product: str
+    version: str | None
+    enhances_functionality: bool | None
+    publicly_available: bool
+
+
+class Designation(Recorded):
+    source: str
+    name: str
+    alt_names: list[str]
+    country: str | None
+    effective_from: datetime
+    effective_until: datetime | None
+    reference: str | None
+    vendor_ids: list[str]
+
+
+class Licence(Recorded):
+    number: str
+    kind: str
+    authority: str | None
+    holder: str | None
+    vendor_ids: list[str]
+    lifts: list[str]
+    valid_from: datetime
+    valid_until: datetime | None
+    scope: dict[str, Any]
+    conditions: str | None
+    document_url: str | None
+
+
+class Amendment(BaseModel):
+    id: str
+    effective_from: datetime
+    valid_until: datetime | None
+    scope: dict[str, Any]
+    recorded_at: datetime
+    recorded_by: str
+
+
+class Revocation(BaseModel):
+    id: str
+    effective_from: datetime
+    reason: str | None
+    recorded_at: datetime
+    recorded_by: str
+
+
+class LicenceDetail(Licence):
+    amendments: list[Amendment]
+    revocations: list[Revocation]
+
+
+class AmendmentRecorded(Amendment):
+    licence_id: str
+
+
+class RevocationRecorded(Revocation):
+    licence_id: str
+
+
+class Device(BaseModel):
+    id: str
+    model_id: str
+    recorded_at: datetime
+
+
+class DeviceListed(BaseModel):
+    id: str
+    model_id: str
+
+
+class DeviceRegistration(BaseModel):
+    registered: int
+    already_known: int
+    items: list[DeviceListed]
+
+
+class Key(BaseModel):
+    id: str
+    name: str
+    role: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyCreated(Key):
+    key: str
+
+
+class DecisionDesignation(BaseModel):
+    id: str
+    source: str
+    name: str
+    effective_from: datetime
+    effective_until: datetime | None
+    reference: str | None
+
+
+class DecisionLicence(BaseModel):
+    id: str
+    number: str
+    kind: str
+    valid_until: datetime | None
+
+
+class Decision(BaseModel):
+    decision_id: str
+    verdict: Verdict
+    basis: Basis
+    reasons: list[str]
+    designations: list[DecisionDesignation]
+    licences: list[DecisionLicence]
+    valid_until: datetime | None
+    data_stale: bool
+    data_version: str
+    at: datetime
+    evaluated_at: datetime
+
+
+class DecisionGiven(Decision):
+    """A decision as it was given, with the request it answered."""
+
+    request: Any
+
+
+class Batch(BaseModel):
+    results: list[Decision | Problem]
+
+
+class ReadyChecks(BaseModel):
+    database: bool
+    redis: bool
+    lists_fresh: bool
+
+
+class Ready(BaseModel):
+    status: str
+    checks: ReadyChecks
+    data_version: str | None
+
+
+class Live(BaseModel):
+    status: str
