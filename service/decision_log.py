@@ -14,7 +14,6 @@ under overload callers wait for room, and no record is ever dropped.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -75,8 +74,6 @@ class DecisionLog:
         self._waiting: list[_Pending] = []
         self._committing = False
         self._stored: set[str] = set()  # body digests this process knows are stored
-        self._rows: decision_rows.RowWriter | None = None
-        self._rows_pid: int | None = None
 
     def write(self, record: LogRecord) -> None:
         """Store `record` durably; return once it is committed, raise Unavailable if not.
@@ -141,18 +138,6 @@ class DecisionLog:
         given = render(orjson.loads(body or "{}"), decision_id, at, iso(row.evaluated_at))
         return {**given, "request": request}
 
-    def _writer(self) -> decision_rows.RowWriter:
-        """This process's row writer, kept between commits (only the leader uses it)."""
-        if self._rows is None or self._rows_pid != os.getpid():
-            engine = engine_for(self.database_url)
-            self._rows, self._rows_pid = decision_rows.RowWriter(engine), os.getpid()
-        return self._rows
-
-    def _drop_writer(self) -> None:
-        if self._rows is not None and self._rows_pid == os.getpid():
-            self._rows.close()
-        self._rows = None
-
     def _commit(self, group: list[_Pending]) -> None:
         records = [pending.record for pending in group]
         bodies = {d: b for r in records for d, b in r.bodies.items() if d not in self._stored}
@@ -161,10 +146,9 @@ class DecisionLog:
                  "items": orjson.dumps(r.items).decode()} for r in records]
         try:
             with sqlite_writer(self.database_url):
-                self._writer().write(rows, bodies.items())
+                decision_rows.write(engine_for(self.database_url), rows, bodies.items())
         except Exception as exc:  # spool the answers, or refuse them: never an unlogged answer
             log.exception("decision log write failed; spooling to disk")
-            self._drop_writer()
             error = self._spool_or_error(rows, records, exc)
             for pending in group:
                 pending.error = error
@@ -196,10 +180,10 @@ class DecisionLog:
         for claimed, rows, bodies in self.spool.claim():
             try:
                 with sqlite_writer(self.database_url):
-                    self._writer().write(rows, bodies.items(), skip_known=True)
+                    decision_rows.write(engine_for(self.database_url), rows, bodies.items(),
+                                        skip_known=True)
             except Exception:  # left claimed on disk; the next replay takes it up again
                 log.exception("replaying %s failed", claimed.name)
-                self._drop_writer()
                 self.spool.release(claimed)
                 return
             self.spool.done(claimed)

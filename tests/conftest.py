@@ -124,8 +124,8 @@ def settings(database_url: str, redis_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Flask:
-    return create_app(settings=settings)
+def app(settings: Settings) -> Iterator[Flask]:
+    yield create_app(settings=settings)
 
 
 @pytest.fixture
@@ -161,5 +161,5 @@ def demo_keys(demo_database: str) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def demo_client(demo_database: str, redis_url: str, demo_keys: Any) -> FlaskClient:
-    return create_app(settings=make_settings(demo_database, redis_url)).test_client()
+def demo_client(demo_database: str, redis_url: str, demo_keys: Any) -> Iterator[FlaskClient]:
+    yield create_app(settings=make_settings(demo_database, redis_url)).test_client()

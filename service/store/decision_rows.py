@@ -21,42 +21,36 @@ def _instant(value: datetime, dialect: str) -> Any:
     return naive.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else naive
 
 
-class RowWriter:
-    """A driver connection kept for the decision log; each `write` is one transaction."""
+def write(engine: sa.Engine, rows: list[dict[str, Any]], bodies: Iterable[tuple[str, str]],
+          skip_known: bool = False) -> None:
+    """Insert log rows and the shared bodies not yet stored, in one committed transaction.
 
-    def __init__(self, engine: sa.Engine) -> None:
-        self.dialect = engine.dialect.name
-        self._mark = "?" if self.dialect == "sqlite" else "%s"
-        self._pooled = engine.raw_connection()
-
-    def write(self, rows: list[dict[str, Any]], bodies: Iterable[tuple[str, str]],
-              skip_known: bool = False) -> None:
-        """Insert log rows and the shared bodies not yet stored, and commit.
-
-        With `skip_known`, rows whose id is already stored are left alone (replaying a spool
-        whose earlier replay may have half-happened).
-        """
-        conn = self._pooled.driver_connection
-        assert conn is not None
-        cursor = conn.cursor()
-        try:
-            if self.dialect == "sqlite":  # autocommit mode (see store.db): begin explicitly
-                cursor.execute("BEGIN IMMEDIATE")
-            cursor.executemany(
-                f"INSERT INTO decision_bodies (digest, body) VALUES ({self._mark}, {self._mark}) "
-                "ON CONFLICT (digest) DO NOTHING", list(bodies))
-            cursor.executemany(
-                f"INSERT INTO decision_log ({', '.join(COLUMNS)}) "
-                f"VALUES ({', '.join([self._mark] * len(COLUMNS))})"
-                + (" ON CONFLICT (id) DO NOTHING" if skip_known else ""),
-                [tuple(_instant(row[c], self.dialect) if c == "evaluated_at" else row[c]
-                       for c in COLUMNS) for row in rows])
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
-        finally:
-            cursor.close()
-
-    def close(self) -> None:
-        self._pooled.invalidate()  # never hand a connection in an unknown state back to the pool
+    With `skip_known`, rows whose id is already stored are left alone (replaying a spool
+    whose earlier replay may have half-happened).
+    """
+    dialect = engine.dialect.name
+    mark = "?" if dialect == "sqlite" else "%s"
+    pooled = engine.raw_connection()
+    conn = pooled.driver_connection
+    assert conn is not None
+    cursor = conn.cursor()
+    try:
+        if dialect == "sqlite":  # autocommit mode (see store.db): begin explicitly
+            cursor.execute("BEGIN IMMEDIATE")
+        cursor.executemany(
+            f"INSERT INTO decision_bodies (digest, body) VALUES ({mark}, {mark}) "
+            "ON CONFLICT (digest) DO NOTHING", list(bodies))
+        cursor.executemany(
+            f"INSERT INTO decision_log ({', '.join(COLUMNS)}) "
+            f"VALUES ({', '.join([mark] * len(COLUMNS))})"
+            + (" ON CONFLICT (id) DO NOTHING" if skip_known else ""),
+            [tuple(_instant(row[c], dialect) if c == "evaluated_at" else row[c]
+                   for c in COLUMNS) for row in rows])
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        pooled.invalidate()  # a connection in an unknown state never goes back to the pool
+        raise
+    finally:
+        cursor.close()
+        pooled.close()
