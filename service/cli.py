@@ -45,8 +45,16 @@ def _db(args: argparse.Namespace) -> int:
 
 
 def _create_key(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from service.api.schemas import KeyIn
     from service.keys import create_key
 
+    try:
+        KeyIn(name=args.name, role=args.role)  # the same rules as POST /api/v1/keys
+    except ValidationError as exc:
+        print(f"invalid key: {exc.errors()[0]['msg']}", file=sys.stderr)
+        return 2
     settings = from_env()
     upgrade(settings.database_url)
     key, secret, _ = create_key(settings.database_url, args.name, args.role, "cli", clock.now())
