@@ -14,6 +14,7 @@ under overload callers wait for room, and no record is ever dropped.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from service.store.models import DecisionBody, DecisionLogEntry
 
 log = logging.getLogger(__name__)
 _KNOWN_DIGESTS = 100_000
+_DECISION_ID = re.compile(r"([A-Za-z0-9_]{1,40})(?:\.([0-9]{1,6}))?")
 
 
 def new_request_id() -> str:
@@ -123,10 +125,13 @@ class DecisionLog:
 
     def fetch(self, decision_id: str) -> dict[str, Any] | None:
         """Return a decision as it was given, with the request it answered."""
-        request_id, dot, index = decision_id.partition(".")
-        if dot and not index.isdigit():
+        # Only ids of the shape the log gives: "d_<hex>", and ".<n>" for a batch item (not
+        # str.isdigit, which takes "²" that int() then refuses).
+        shape = _DECISION_ID.fullmatch(decision_id)
+        if shape is None:
             return None
-        wanted = int(index) if dot else None  # a single decision's id has no index
+        request_id, index = shape.group(1, 2)
+        wanted = int(index) if index is not None else None  # a single decision has no index
         with read_session(self.database_url) as session:
             row = session.get(DecisionLogEntry, request_id)
             found = [i for i in orjson.loads(row.items) if i[0] == wanted] if row else []
