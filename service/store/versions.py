@@ -74,14 +74,6 @@ def latest(session: Session, cls: type[V], record_id: str) -> V | None:
     return None if row is None or row.deleted else row
 
 
-def current_rows(session: Session, cls: type[V]) -> list[V]:
-    """Return the newest version of every record that is not withdrawn."""
-    newest: dict[str, V] = {}
-    for row in session.scalars(sa.select(cls).order_by(cls.id, cls.version)):
-        newest[row.id] = row
-    return [row for row in newest.values() if not row.deleted]
-
-
 def _table(cls: type[Versioned]) -> str:
     return str(sa.inspect(cls).local_table.name)
 
