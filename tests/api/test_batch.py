@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from demo_api import API, check_answer, decide, demo_refs, instant, without_identity
+from demo_api import API, check_answer, decide, instant, without_identity
 from flask.testing import FlaskClient
 
 from service.demo import resolve
@@ -62,16 +62,6 @@ WHEN: list[dict[str, str]] = [
     {"at": "2019-12-01T00:00:00Z"},
     {"known_at": "2030-01-01"},
 ]
-
-
-@pytest.fixture(scope="module")
-def refs(demo_client: FlaskClient, demo_keys: dict[str, dict[str, str]]) -> dict[str, str]:
-    return demo_refs(demo_client, demo_keys["viewer"])
-
-
-@pytest.fixture(scope="module")
-def ota(demo_keys: dict[str, dict[str, str]]) -> dict[str, str]:
-    return demo_keys["ota"]
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from demo_api import API, decide, demo_refs, instant, iso, second_before
+from demo_api import API, decide, instant, iso, second_before
 from flask.testing import FlaskClient
 
 from service.demo import EXAMPLES, STEPS, resolve
@@ -234,16 +234,6 @@ CROSSINGS = [
     Crossing("samsung-never-listed", "2021-01-14", inline("Samsung", "Galaxy S10"),
              GOOGLE_PATCH_INLINE, ALLOW_NOT_LISTED, ALLOW_NOT_LISTED, UNCONTROLLED),
 ]
-
-
-@pytest.fixture(scope="module")
-def refs(demo_client: FlaskClient, demo_keys: dict[str, dict[str, str]]) -> dict[str, str]:
-    return demo_refs(demo_client, demo_keys["viewer"])
-
-
-@pytest.fixture(scope="module")
-def ota(demo_keys: dict[str, dict[str, str]]) -> dict[str, str]:
-    return demo_keys["ota"]
 
 
 def next_change(changes: tuple[str, ...], moment: datetime) -> str | None:
