@@ -1,0 +1,20 @@
+"""Reading sanctions feeds: download them (`fetch`) and parse them (`csl`). No database here.
+
+The refresh job fetches a source's URL into a temporary file, parses the file into `Entry` values
+and stores them as a new list version. A transfer that fails is `FeedUnavailable`; content that
+cannot be trusted is `FeedInvalid`; both are `FeedError` with a one-line `reason` for the alert.
+"""
+
+from service.feeds.csl import (
+    FORMATS,
+    LIST_CODES,
+    Entry,
+    FeedError,
+    FeedInvalid,
+    count_by_list,
+    parse,
+)
+from service.feeds.fetch import FeedUnavailable, Fetched, fetch
+
+__all__ = ["FORMATS", "LIST_CODES", "Entry", "FeedError", "FeedInvalid", "FeedUnavailable",
+           "Fetched", "count_by_list", "fetch", "parse"]
