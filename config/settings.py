@@ -40,6 +40,19 @@ class Settings:
     decision_log_queue: int = 20000
     decision_log_flush_ms: float = 20.0
     web_workers: int = 2
+    queue_name: str = "default"  # the RQ queue the worker serves (tests use one per test)
+    # Feeds: how long to wait, how much to take, and how big a drop waits for a person.
+    feed_connect_timeout: float = 10.0
+    feed_read_timeout: float = 60.0
+    feed_total_timeout: float = 600.0
+    feed_max_bytes: int = 500 * 1024 * 1024
+    max_drop_percent: float = 20.0  # a list losing more than this share of its rows is held
+    min_drop_rows: int = 5  # ...when it loses at least this many (one of two is no incident)
+    # Webhooks: targets on loopback/private/link-local networks are refused unless listed
+    # here (comma-separated hosts, IPs or CIDRs; the tests name 127.0.0.1).
+    webhook_allow_hosts: str = ""
+    webhook_timeout: float = 10.0
+    webhook_max_attempts: int = 8
     list_effects: Mapping[str, Effect] = field(default_factory=lambda: dict(DEFAULT_EFFECTS))
     list_names: Mapping[str, str] = field(default_factory=lambda: dict(LIST_NAMES))
 

@@ -8,6 +8,7 @@ test that asks for `database_url` gets a fresh copy of a migrated template.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import shutil
@@ -113,8 +114,10 @@ def database_url(databases: Databases) -> str:
 
 
 def make_settings(database_url: str, redis_url: str, **overrides: Any) -> Settings:
+    # A queue of its own per database, so no test's jobs are ever run against another's data.
+    queue = "tests-" + hashlib.sha1(database_url.encode()).hexdigest()[:10]
     base = Settings(database_url=database_url, redis_url=redis_url, follow_snapshots=False,
-                    decision_log_spool="")
+                    decision_log_spool="", queue_name=queue)
     return base.with_overrides(overrides)
 
 

@@ -92,6 +92,14 @@ class Designation(Versioned, Base):
     effective_until: Mapped[datetime | None]
     reference: Mapped[str | None] = mapped_column(sa.Text)
     vendor_ids: Mapped[list[Any]]
+    # Set when a feed keeps this designation: which source, its entry there, and digests of the
+    # entry (all of it; its names alone) so that a refresh sees what changed.
+    source_id: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    entry_key: Mapped[str | None] = mapped_column(sa.String(120))
+    content_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    names_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    detail: Mapped[dict[str, Any] | None]
+    removed_at: Mapped[datetime | None]  # when its feed stopped listing it
 
 
 class Licence(Versioned, Base):
@@ -140,6 +148,8 @@ class Match(Versioned, Base):
     score: Mapped[float]
     evidence: Mapped[dict[str, Any]]
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The designation's names when this was decided: a person's verdict holds until they change.
+    names_digest: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class ApiKey(Base):

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from service import outbox
 from service.store import audit
 from service.store.models import DataVersion, Versioned
 
@@ -35,6 +36,8 @@ class Writer:
             self.session.add(row)
             self.session.flush()
             self.data_version = row.number
+            # Any change to the rules' data may flip a registered answer: look, once it commits.
+            outbox.add(self.session, "recompute", str(row.number), {}, self.now)
         return self.data_version
 
     def audit(self, action: str, resource: str, resource_id: str | None,

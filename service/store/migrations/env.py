@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from service.store import pipeline  # noqa: F401  (its tables join the metadata)
 from service.store.db import engine_for
 from service.store.models import Base
 
