@@ -1,0 +1,246 @@
+"""Webhook subscriptions (admin): register, list, change, remove, and see what was sent.
+
+The signing secret is in the answer to the registration and nowhere else. A URL that leads to
+a non-public address is refused here (422 naming `url`) and again at every delivery. A change
+is audited, but moves no data version: subscriptions are not the rules' data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, g, request
+from pydantic import BaseModel, Field
+from pydantic.json_schema import JsonDict
+from sqlalchemy.orm import Session
+
+from service.api import openapi
+from service.api.resources import json_response, page_limit
+from service.api.schemas import Kind, RecordId, Strict, Text
+from service.auth import Role, requires
+from service.context import services
+from service.errors import InvalidInput, NotFound
+from service.parsing import parse
+from service.store.db import read_session, write_session
+from service.store.models import Vendor
+from service.store.pipeline import Webhook as WebhookRow
+from service.store.versions import Writer, latest, new_id
+from service.webhooks import signing
+from service.webhooks.events import MessageStatus, recent
+from service.webhooks.targets import TargetRefused, check_target
+
+bp = Blueprint("webhooks", __name__)
+
+
+# No spaces or control characters (PostgreSQL cannot store a NUL); `check_target` does the rest.
+Url = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^[^\u0000-\u0020\u007f]+$")]
+VendorIds = Annotated[list[RecordId], Field(max_length=1000)]
+Kinds = Annotated[list[Kind], Field(max_length=50)]
+
+
+def _no_default(schema: JsonDict) -> None:
+    schema.pop("default", None)
+
+
+def unset() -> Any:
+    """A PATCH field that may be left out but not set to null: pydantic does not validate
+    defaults, so null is still refused, and `exclude_unset` leaves an absent field alone."""
+    return Field(default=None, json_schema_extra=_no_default)
+
+
+class WebhookIn(Strict):
+    """A subscription: an empty `vendor_ids` or `update_kinds` takes every vendor or kind."""
+
+    url: Url
+    vendor_ids: VendorIds = Field(default_factory=list)
+    update_kinds: Kinds = Field(default_factory=list)
+    description: Text | None = None
+    enabled: bool = True
+
+
+class WebhookPatch(Strict):
+    """The fields to change; those left out keep their values. `enabled: true` clears the
+    reason a subscription was disabled."""
+
+    url: Url = unset()
+    vendor_ids: VendorIds = unset()
+    update_kinds: Kinds = unset()
+    description: Text | None = None
+    enabled: bool = unset()
+
+
+class Webhook(BaseModel):
+    id: str
+    url: str
+    vendor_ids: list[str]
+    update_kinds: list[str]
+    description: str | None
+    enabled: bool
+    disabled_reason: str | None
+    created_at: datetime
+    created_by: str
+
+
+class WebhookCreated(Webhook):
+    secret: str
+
+
+class WebhookAttempt(BaseModel):
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+
+
+class WebhookMessage(BaseModel):
+    id: str
+    event_type: str
+    status: str
+    created_at: datetime
+    attempt_count: int
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    payload: Any
+    attempts: list[WebhookAttempt]
+
+
+def webhook_json(row: WebhookRow) -> dict[str, Any]:
+    return Webhook.model_validate(row, from_attributes=True).model_dump()
+
+
+def check_url(url: str) -> None:
+    try:
+        check_target(url, services().settings.webhook_allow_hosts)
+    except TargetRefused as exc:
+        raise InvalidInput(f"The webhook URL is refused: {exc.reason}.",
+                           [{"field": "url", "message": exc.reason}]) from None
+
+
+def filters(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """Refuse vendor ids that name no current vendor; drop repeats, keeping the order."""
+    vendor_ids = values.get("vendor_ids") or []
+    errors = [{"field": f"vendor_ids.{index}", "message": f"unknown vendor id {ref!r}"}
+              for index, ref in enumerate(vendor_ids) if latest(session, Vendor, ref) is None]
+    if errors:
+        raise InvalidInput("Some vendor ids refer to nothing.", errors)
+    return {**values, **{name: list(dict.fromkeys(values[name]))
+                         for name in ("vendor_ids", "update_kinds") if name in values}}
+
+
+def find(session: Session, webhook_id: str, lock: bool = False) -> WebhookRow:
+    row = session.get(WebhookRow, webhook_id, with_for_update=lock)
+    if row is None or row.deleted:
+        raise NotFound(f"No webhook has id {webhook_id!r}.")
+    return row
+
+
+def page(items: list[dict[str, Any]], limit: int) -> Response:
+    """Answer the first `limit` of `items` (one more was read to know whether more follow)."""
+    more = len(items) > limit
+    return json_response({"items": items[:limit],
+                          "next_cursor": items[limit - 1]["id"] if more else None})
+
+
+def listing(allowed: set[str]) -> int:
+    """Refuse query parameters a list does not take; return its page size."""
+    if unknown := sorted(set(request.args) - allowed - {"limit", "cursor"}):
+        raise InvalidInput(f"Cannot filter by {', '.join(unknown)}.",
+                           [{"field": name, "message": "not a query parameter of this list"}
+                            for name in unknown])
+    return page_limit()
+
+
+@bp.post("/webhooks")
+@requires(Role.ADMIN)
+def create_webhook() -> Response:
+    body = parse(WebhookIn)
+    check_url(body.url)  # before the transaction: resolving a host may take a while
+    ctx, secret = services(), signing.new_secret()
+    with write_session(ctx.settings.database_url) as session:
+        values = filters(session, body.model_dump(mode="json"))
+        row = WebhookRow(id=new_id("wh"), secret=secret, disabled_reason=None,
+                         created_at=ctx.clock(), created_by=g.actor, deleted=False, **values)
+        session.add(row)
+        Writer(session, g.actor, row.created_at).audit("create", "webhooks", row.id, values)
+        answer = {**webhook_json(row), "secret": secret}
+    return json_response(answer, 201)
+
+
+@bp.get("/webhooks")
+@requires(Role.ADMIN)
+def list_webhooks() -> Response:
+    limit = listing(set())
+    query = sa.select(WebhookRow).where(WebhookRow.deleted.is_(False)).order_by(WebhookRow.id)
+    if cursor := request.args.get("cursor"):
+        query = query.where(WebhookRow.id > cursor)
+    with read_session(services().settings.database_url) as session:
+        return page([webhook_json(r) for r in session.scalars(query.limit(limit + 1))], limit)
+
+
+@bp.get("/webhooks/<webhook_id>")
+@requires(Role.ADMIN)
+def get_webhook(webhook_id: str) -> Response:
+    with read_session(services().settings.database_url) as session:
+        return json_response(webhook_json(find(session, webhook_id)))
+
+
+@bp.patch("/webhooks/<webhook_id>")
+@requires(Role.ADMIN)
+def patch_webhook(webhook_id: str) -> Response:
+    changes = parse(WebhookPatch).model_dump(mode="json", exclude_unset=True)
+    if "url" in changes:
+        check_url(changes["url"])
+    ctx = services()
+    with write_session(ctx.settings.database_url) as session:
+        row, changes = find(session, webhook_id, lock=True), filters(session, changes)
+        if "enabled" in changes and changes["enabled"] != row.enabled:
+            row.disabled_reason = None if changes["enabled"] else f"disabled by {g.actor}"
+        for name, value in changes.items():
+            setattr(row, name, value)
+        if changes:
+            Writer(session, g.actor, ctx.clock()).audit("update", "webhooks", row.id, changes)
+        answer = webhook_json(row)
+    return json_response(answer)
+
+
+@bp.delete("/webhooks/<webhook_id>")
+@requires(Role.ADMIN)
+def delete_webhook(webhook_id: str) -> Response:
+    ctx = services()
+    with write_session(ctx.settings.database_url) as session:
+        row = find(session, webhook_id, lock=True)
+        row.deleted = True  # kept, with its messages, for the record; never sent to again
+        Writer(session, g.actor, ctx.clock()).audit("delete", "webhooks", row.id, {})
+        answer = webhook_json(row)
+    return json_response(answer)
+
+
+@bp.get("/webhooks/<webhook_id>/messages")
+@requires(Role.ADMIN)
+def list_messages(webhook_id: str) -> Response:
+    """The newest messages first, each with its attempts; `?status=` filters."""
+    limit, status = listing({"status"}), request.args.get("status")
+    if status is not None and status not in set(MessageStatus):
+        raise InvalidInput(f"status is one of {', '.join(MessageStatus)}.",
+                           [{"field": "status", "message": "not a message status"}])
+    with read_session(services().settings.database_url) as session:
+        find(session, webhook_id)
+        try:
+            found = recent(session, webhook_id, limit + 1, status, request.args.get("cursor"))
+        except LookupError:
+            raise InvalidInput("The cursor names no message of this webhook.",
+                               [{"field": "cursor", "message": "unknown cursor"}]) from None
+    return page(found, limit)
+
+
+openapi.describe(
+    {("POST", "/api/v1/webhooks"): WebhookIn,
+     ("PATCH", "/api/v1/webhooks/{webhook_id}"): WebhookPatch},
+    {"webhooks.create_webhook": {"201": WebhookCreated},
+     "webhooks.list_webhooks": {"200": openapi.Page(Webhook)},
+     "webhooks.get_webhook": {"200": Webhook},
+     "webhooks.patch_webhook": {"200": Webhook},
+     "webhooks.delete_webhook": {"200": Webhook},
+     "webhooks.list_messages": {"200": openapi.Page(WebhookMessage)}})

@@ -1,0 +1,6 @@
+"""Webhooks: subscribers hear, with a signed POST, when a registered answer changes.
+
+`events.notify` writes a message per flip and subscription inside the recompute's transaction;
+`delivery.deliver` makes one attempt per call and schedules the next through the outbox;
+`signing` implements Standard Webhooks; `targets` keeps deliveries off internal networks.
+"""

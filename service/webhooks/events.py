@@ -1,0 +1,118 @@
+"""Turning flipped answers into webhook messages, inside the transaction that found the flips.
+
+A message and the outbox row that delivers it are written with the recompute's own writes, so
+a flip is announced exactly when it is on record, and never for a recompute that rolled back.
+The body is rendered once, here: every attempt sends and signs the very same bytes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from service import outbox
+from service.jsonio import dumps
+from service.store.pipeline import Webhook, WebhookAttempt, WebhookMessage
+
+EVENT_TYPE = "decision.changed"
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # every attempt failed
+    ABANDONED = "abandoned"  # the subscription went away (410, disabled, deleted)
+
+
+@dataclass(frozen=True)
+class Flip:
+    """The answer for a registered (model, update) pair changed between two data versions.
+
+    `before` (None for a pair never answered before) and `after` are decision summaries:
+    verdict, basis, valid_until, reasons and the like, as the subscriber should see them.
+    """
+
+    model_id: str
+    update_id: str
+    vendor_id: str
+    update_kind: str
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+    at: datetime
+
+
+def new_message_id() -> str:
+    return "msg_" + secrets.token_hex(12)
+
+
+def matches(webhook: Webhook, flip: Flip) -> bool:
+    """Whether a subscription's filters take the flip; an empty filter takes everything."""
+    return ((not webhook.vendor_ids or flip.vendor_id in webhook.vendor_ids)
+            and (not webhook.update_kinds or flip.update_kind in webhook.update_kinds))
+
+
+def render(flip: Flip, now: datetime) -> str:
+    """The exact body subscribers receive (Standard Webhooks' type, timestamp, data)."""
+    data = {"model_id": flip.model_id, "update_id": flip.update_id,
+            "vendor_id": flip.vendor_id, "update_kind": flip.update_kind,
+            "before": flip.before, "after": flip.after, "at": flip.at}
+    return dumps({"type": EVENT_TYPE, "timestamp": now, "data": data}).decode()
+
+
+def notify(session: Session, flips: Sequence[Flip], now: datetime) -> list[str]:
+    """Queue a message for each flip to each live subscription whose filters take it."""
+    if not flips:
+        return []
+    webhooks = list(session.scalars(
+        sa.select(Webhook).where(Webhook.enabled.is_(True), Webhook.deleted.is_(False))
+        .order_by(Webhook.id)))
+    created: list[str] = []
+    for flip in flips:
+        body: str | None = None
+        for webhook in webhooks:
+            if not matches(webhook, flip):
+                continue
+            body = body or render(flip, now)
+            message_id = new_message_id()
+            session.add(WebhookMessage(
+                id=message_id, webhook_id=webhook.id, event_type=EVENT_TYPE, body=body,
+                created_at=now, status=MessageStatus.PENDING, attempts=0,
+                next_attempt_at=None, delivered_at=None))
+            outbox.add(session, "deliver", f"{message_id}:1", {"message_id": message_id}, now)
+            created.append(message_id)
+    session.flush()
+    return created
+
+
+def recent(session: Session, webhook_id: str, limit: int, status: str | None = None,
+           before: str | None = None) -> list[dict[str, Any]]:
+    """A subscription's newest messages first, from the one after message `before`, each with
+    its attempts in order. Raise LookupError if `before` is no message of the subscription."""
+    query = (sa.select(WebhookMessage).where(WebhookMessage.webhook_id == webhook_id)
+             .order_by(WebhookMessage.created_at.desc(), WebhookMessage.id.desc()))
+    if status is not None:
+        query = query.where(WebhookMessage.status == status)
+    if before is not None:
+        anchor = session.get(WebhookMessage, before)
+        if anchor is None or anchor.webhook_id != webhook_id:
+            raise LookupError(before)
+        query = query.where(sa.tuple_(WebhookMessage.created_at, WebhookMessage.id)
+                            < sa.tuple_(anchor.created_at, anchor.id))
+    messages = list(session.scalars(query.limit(limit)))
+    attempts: dict[str, list[dict[str, Any]]] = {m.id: [] for m in messages}
+    for a in session.scalars(sa.select(WebhookAttempt).order_by(WebhookAttempt.id)
+                             .where(WebhookAttempt.message_id.in_(list(attempts)))):
+        attempts[a.message_id].append({"at": a.at, "status_code": a.status_code,
+                                       "error": a.error, "duration_ms": a.duration_ms})
+    return [{"id": m.id, "event_type": m.event_type, "status": m.status,
+             "created_at": m.created_at, "attempt_count": m.attempts,
+             "next_attempt_at": m.next_attempt_at, "delivered_at": m.delivered_at,
+             "payload": orjson.loads(m.body), "attempts": attempts[m.id]} for m in messages]

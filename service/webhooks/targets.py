@@ -1,0 +1,168 @@
+"""Where webhooks may be sent: never to this machine or to the networks behind it.
+
+A subscriber's URL is chosen by whoever holds an admin key, and the service sits inside a
+network that may hold metadata endpoints (169.254.169.254), databases and admin consoles. So a
+target is refused when any address its host resolves to is not public: loopback, private,
+link-local, multicast, reserved, unspecified, shared (CGNAT) or documentation space, including
+IPv4 addresses hidden in IPv6 (mapped, 6to4, NAT64). Hosts, addresses and networks named in the
+allow-list are exempt (tests deliver to 127.0.0.1).
+
+The URL is checked at registration and again at every delivery; and because DNS may answer
+differently between the check and the connection (rebinding), `guarded_session` checks the
+address each socket actually connected to before a byte of the request is sent.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+SCHEMES = ("http", "https")
+
+
+class TargetRefused(ValueError):
+    """A webhook URL the service will not send to, with the reason a person can act on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class AllowList:
+    hosts: frozenset[str]
+    networks: tuple[Network, ...]
+
+    def admits(self, host: str, address: Address) -> bool:
+        return _canonical_host(host) in self.hosts or any(
+            candidate in network for network in self.networks
+            for candidate in _embedded(address) if candidate.version == network.version)
+
+
+@lru_cache(maxsize=32)
+def allow_list(spec: str) -> AllowList:
+    """Parse the comma-separated setting: each entry an address, a network or a host name."""
+    hosts: set[str] = set()
+    networks: list[Network] = []
+    for entry in filter(None, (part.strip() for part in spec.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+        except ValueError:
+            hosts.add(_canonical_host(entry))
+    return AllowList(frozenset(hosts), tuple(networks))
+
+
+def _canonical_host(host: str) -> str:
+    return host.strip("[]").rstrip(".").lower()
+
+
+def _embedded(address: Address) -> list[Address]:
+    """The address and any IPv4 address it carries (mapped, 6to4, NAT64): where it leads."""
+    found: list[Address] = [address]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            found.append(address.ipv4_mapped)
+        elif address.sixtofour is not None:
+            found.append(address.sixtofour)
+        elif address in NAT64:
+            found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return found
+
+
+def refusal(address: Address) -> str | None:
+    """Why an address is not a public one, or None if it is."""
+    # An IPv6 form that carries an IPv4 address is judged by the IPv4 address alone.
+    candidate = _embedded(address)[-1]
+    for kind in ("loopback", "unspecified", "link_local", "multicast", "private", "reserved"):
+        if getattr(candidate, f"is_{kind}"):
+            return f"{kind.replace('_', '-')} address {candidate}"
+    if not candidate.is_global:
+        return f"non-public address {candidate}"
+    return None
+
+
+def _address(text: str) -> Address:
+    return ipaddress.ip_address(text.split("%", 1)[0])  # drop an IPv6 zone ("fe80::1%eth0")
+
+
+def check_address(host: str, address: Address, allow: str) -> None:
+    reason = refusal(address)
+    if reason is not None and not allow_list(allow).admits(host, address):
+        raise TargetRefused(f"{host} leads to a {reason}")
+
+
+def check_target(url: str, allow: str) -> None:
+    """Raise `TargetRefused` unless `url` is http(s) and every address of its host is allowed."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in SCHEMES:
+        raise TargetRefused("only http and https URLs can receive webhooks")
+    if any(c.isspace() for c in url):
+        raise TargetRefused("a URL cannot contain spaces")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise TargetRefused("the port is not a number from 0 to 65535") from None
+    if not host:
+        raise TargetRefused("the URL names no host")
+    try:
+        found = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise TargetRefused(f"the host {host} cannot be resolved ({exc})") from None
+    for *_, sockaddr in found:
+        check_address(host, _address(str(sockaddr[0])), allow)
+
+
+def _check_peer(sock: socket.socket, host: str, allow: str) -> None:
+    try:
+        check_address(host, _address(sock.getpeername()[0]), allow)
+    except TargetRefused:
+        sock.close()
+        raise
+
+
+def guarded_session(allow: str) -> requests.Session:
+    """A requests session that refuses, per connection, any peer `check_target` would refuse.
+
+    It ignores proxy settings from the environment: a proxy would hide the real peer.
+    """
+
+    class GuardedHTTP(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            _check_peer(sock, self.host, allow)
+            return sock
+
+    class GuardedHTTPS(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            _check_peer(sock, self.host, allow)
+            return sock
+
+    class HTTPPool(HTTPConnectionPool):
+        ConnectionCls = GuardedHTTP
+
+    class HTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = GuardedHTTPS
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {"http": HTTPPool, "https": HTTPSPool}
+
+    session = requests.Session()
+    session.trust_env = False
+    session.mount("http://", Adapter())
+    session.mount("https://", Adapter())
+    return session
