@@ -96,9 +96,9 @@ def granian_args(host: str, port: int, workers: int) -> list[str]:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    url = from_env().redis_url
-    os.execvp(sys.executable, [sys.executable, "-m", "rq.cli", "worker", "--url", url,
-                               "--with-scheduler", "default"])
+    settings = from_env()
+    os.execvp(sys.executable, [sys.executable, "-m", "rq.cli", "worker", "--url",
+                               settings.redis_url, "--with-scheduler", settings.queue_name])
     return 0
 
 
@@ -123,7 +123,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.demo:
         from service.demo_loader import load_into_database
 
-        print(load_into_database(from_env()), flush=True)
+        print(load_into_database(from_env(), with_feed=True), flush=True)
     here = [sys.executable, "-m", "service"]
     children = [
         subprocess.Popen([sys.executable, "-m", "granian", *granian_args(

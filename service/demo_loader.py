@@ -6,7 +6,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from config.settings import Settings
+from config.schedules import CSL_BULK_URL, DEFAULT_SOURCE_SCHEDULE
+from config.settings import PROJECT_ROOT, Settings
 from service import clock, create_app
 from service.demo import load_demo
 from service.keys import create_key, revoke_key
@@ -14,6 +15,13 @@ from service.store.db import read_session
 from service.store.models import Vendor
 
 MARKER = "Huawei Technologies Co., Ltd."
+SAMPLE_FEED = PROJECT_ROOT / "tests" / "fixtures" / "csl" / "sample.json"
+DEMO_SOURCES = [
+    {"name": "Sample CSL feed (test fixture)", "format": "csl-json",
+     "url": SAMPLE_FEED.as_uri(), "schedule": "0 */6 * * *", "enabled": True},
+    {"name": "Consolidated Screening List (ITA bulk file)", "format": "csl-json",
+     "url": CSL_BULK_URL, "schedule": DEFAULT_SOURCE_SCHEDULE, "enabled": False},
+]
 
 
 def already_loaded(settings: Settings) -> bool:
@@ -22,8 +30,13 @@ def already_loaded(settings: Settings) -> bool:
     return found is not None
 
 
-def load_into_database(settings: Settings) -> str:
-    """Load the demo unless it is there already; say what happened."""
+def load_into_database(settings: Settings, with_feed: bool = False) -> str:
+    """Load the demo unless it is there already; say what happened.
+
+    `with_feed` also registers the sample CSL feed (a test fixture, read from disk) and asks
+    for its first refresh, which the worker then runs; and the real CSL bulk file, disabled,
+    so that an admin sees how the production default looks.
+    """
     if already_loaded(settings):
         return "demo data already loaded"
     key, secret, _ = create_key(settings.database_url, "demo loader", "admin", "demo",
@@ -40,6 +53,11 @@ def load_into_database(settings: Settings) -> str:
 
     try:
         refs = load_demo(post)
+        if with_feed:
+            for source in DEMO_SOURCES:
+                created = post("/api/v1/sources", source)
+                if source["enabled"]:
+                    post(f"/api/v1/sources/{created['id']}/refresh", {})
     finally:
         revoke_key(settings.database_url, key.id, "demo", clock.now())
     return f"demo data loaded: {len(refs)} records"

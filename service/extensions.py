@@ -13,6 +13,7 @@ from service.context import Services
 from service.decision_log import DecisionLog
 from service.eligibility import Policy
 from service.snapshot import SnapshotHolder
+from service.sources.freshness import Freshness
 from service.spool import Spool
 
 
@@ -30,6 +31,7 @@ def init_app(app: Flask, settings: Settings) -> None:
             Spool(Path(settings.decision_log_spool)) if settings.decision_log_spool else None),
         policy=Policy(settings.list_effects, settings.stale_policy, settings.list_names),
         clock=clock.now,
+        freshness=Freshness(settings.database_url),
     )
 
 

@@ -6,10 +6,11 @@ import orjson
 import redis
 import sqlalchemy as sa
 from flask import Blueprint, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from service.auth import public
 from service.context import services
+from service.metrics import WorkCollector
 from service.store.db import read_session
 
 bp = Blueprint("health", __name__)
@@ -37,7 +38,11 @@ def readyz() -> Response:
 @bp.get("/metrics")
 @public
 def metrics() -> Response:
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    ctx = services()
+    work = CollectorRegistry()
+    work.register(WorkCollector(ctx.freshness, ctx.settings, ctx.clock))
+    body = generate_latest() + generate_latest(work)
+    return Response(body, mimetype=CONTENT_TYPE_LATEST)
 
 
 def _database_ok(url: str) -> bool:

@@ -1,8 +1,70 @@
 """Prometheus metrics of one process (each granian worker exposes its own on `/metrics`)."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import redis
+import sqlalchemy as sa
 from prometheus_client import Counter, Gauge
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from config.settings import Settings
+    from service.sources.freshness import Freshness
 
 DECISIONS = Counter("eligibility_decisions", "Decisions answered", ["verdict", "basis"])
 DATA_VERSION = Gauge("eligibility_snapshot_data_version", "Data version of this process's snapshot")
 SNAPSHOT_BUILT = Gauge("eligibility_snapshot_built_timestamp_seconds",
                        "When this process built its snapshot (Unix time)")
+
+
+class WorkCollector(Collector):
+    """Figures read when scraped: feed age per source, queue depth, failed jobs, pending
+    outbox rows. They are the same in every process, so any worker's `/metrics` has them."""
+
+    def __init__(self, freshness: Freshness, settings: Settings,
+                 clock: Callable[[], datetime]) -> None:
+        self.freshness = freshness
+        self.settings = settings
+        self.clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        now = self.clock()
+        age = GaugeMetricFamily("eligibility_feed_age_seconds",
+                                "Time since each source last answered with good data",
+                                labels=["source", "name"])
+        stale = GaugeMetricFamily("eligibility_feed_stale",
+                                  "1 when a source is older than its staleness limit",
+                                  labels=["source", "name"])
+        for source in self.freshness.ages():
+            age.add_metric([source.source_id, source.name],
+                           (now - source.checked_at).total_seconds())
+            stale.add_metric([source.source_id, source.name], float(source.stale(now)))
+        yield age
+        yield stale
+        yield from self._queue()
+
+    def _queue(self) -> Iterator[Metric]:
+        from rq.registry import FailedJobRegistry
+
+        from service.outbox import pending, work_queue
+
+        try:
+            queue = work_queue(self.settings)
+            depth, failed = len(queue), len(FailedJobRegistry(queue=queue))
+        except (redis.RedisError, ValueError):
+            return
+        yield GaugeMetricFamily("eligibility_queue_depth", "Jobs waiting in the queue",
+                                value=depth)
+        yield GaugeMetricFamily("eligibility_jobs_failed", "Jobs in the failed registry",
+                                value=failed)
+        try:
+            waiting = pending(self.settings)
+        except sa.exc.SQLAlchemyError:
+            return
+        yield GaugeMetricFamily("eligibility_outbox_pending", "Follow-up work not yet done",
+                                value=waiting)

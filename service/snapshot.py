@@ -83,6 +83,15 @@ def build_snapshot(database_url: str, now: datetime) -> Snapshot:
     return Snapshot(records.data_version, now, records, build_view(records, None), keys)
 
 
+def announce(redis_url: str, data_version: int) -> None:
+    """Tell every process that `data_version` is committed; Redis being down only delays
+    them (they also compare versions with the database every `poll_seconds`)."""
+    try:
+        redis.Redis.from_url(redis_url, socket_timeout=0.5).publish(CHANNEL, data_version)
+    except (redis.RedisError, ValueError) as exc:  # down, or none configured
+        log.warning("could not publish data version %s: %s", data_version, exc)
+
+
 class SnapshotHolder:
     """Holds this process's snapshot and keeps it current."""
 
@@ -131,12 +140,7 @@ class SnapshotHolder:
     def publish(self, data_version: int) -> None:
         """Rebuild here, then tell the other processes; Redis being down only delays them."""
         self.refresh(at_least=data_version)
-        try:
-            redis.Redis.from_url(self.redis_url, socket_timeout=0.5).publish(
-                CHANNEL, data_version
-            )
-        except redis.RedisError as exc:  # the others' polling picks the version up
-            log.warning("could not publish data version %s: %s", data_version, exc)
+        announce(self.redis_url, data_version)
 
     def start(self) -> None:
         """Start the thread that follows new versions, once per process (after any fork)."""

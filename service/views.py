@@ -7,6 +7,7 @@ licences ready to hand to the rules.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from service import eligibility as el
+from service.screening.listed import listed_names
+from service.screening.matcher import Screener
 from service.screening.normalise import name_key
 from service.store import models as m
 from service.store.reads import Records
@@ -35,7 +38,10 @@ class View:
     updates: dict[str, el.Update] = field(default_factory=dict)
     parties: dict[str, el.Party] = field(default_factory=dict)
     licences_by_vendor: dict[str, tuple[el.Licence, ...]] = field(default_factory=dict)
-    designations_by_key: dict[str, list[el.Designation]] = field(default_factory=dict)
+    designation_facts: dict[str, el.Designation] = field(default_factory=dict)
+    listed: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (id, names)
+    strangers: dict[str, el.Party] = field(default_factory=dict)  # inline names, screened
+    screener: Screener | None = None
     # (party, model, update, stale) -> the latest few decisions, each holding on its window
     decisions: dict[tuple[Any, ...], list[Judged]] = field(default_factory=dict)
 
@@ -45,8 +51,46 @@ class View:
         vendor_id = self.vendor_by_key.get(key)
         if vendor_id is not None:
             return self.parties[vendor_id]
-        # An unregistered maker: link it to every designation whose name or alias matches.
-        return el.Party(None, name, tuple(self.designations_by_key.get(key, ())))
+        party = self.strangers.get(key)
+        if party is None:
+            party = self._screen(name)
+            if len(self.strangers) >= _STRANGERS:
+                self.strangers.clear()
+            self.strangers[key] = party
+        return party
+
+    def _screen(self, name: str) -> el.Party:
+        """Screen an unregistered maker's name against the lists, as a vendor is screened:
+        an exact hit links the designation, a near one makes it a possible match."""
+        linked: dict[str, el.Designation] = {}
+        possible = []
+        if self.screener is None:
+            self.screener = screener_for(self.listed)
+        for hit in self.screener.screen([name]):
+            fact = self.designation_facts[hit.designation_id]
+            if hit.exact:
+                linked[fact.id] = fact
+            else:
+                possible.append(el.PossibleMatch(f"inline:{fact.id}", fact, hit.score))
+        return el.Party(None, name, tuple(linked.values()), tuple(possible))
+
+
+_STRANGERS = 50_000
+_screeners: dict[tuple[tuple[str, tuple[str, ...]], ...], Screener] = {}
+_screeners_lock = threading.Lock()
+
+
+def screener_for(listed: list[tuple[str, tuple[str, ...]]]) -> Screener:
+    """One screener per set of listed names, shared by every view that has the same set
+    (most data versions change licences or vendors, not designations)."""
+    fingerprint = tuple(listed)
+    with _screeners_lock:
+        screener = _screeners.get(fingerprint)
+        if screener is None:
+            screener = Screener(listed)
+            _screeners.clear()
+            _screeners[fingerprint] = screener
+        return screener
 
 
 def as_of(rows: Iterable[V], known_at: datetime | None) -> list[V]:
@@ -107,10 +151,11 @@ def _add_parties(view: View, records: Records, known_at: datetime | None) -> Non
         fact = el.Designation(row.id, row.source, row.name, row.effective_from,
                               row.effective_until, row.reference)
         designations[row.id] = fact
-        for name in [row.name, *row.alt_names]:
-            view.designations_by_key.setdefault(name_key(name), []).append(fact)
+        if row.removed_at is None:
+            view.listed.append((row.id, tuple(listed_names(row.name, row.alt_names))))
         for vendor_id in row.vendor_ids:
             linked[vendor_id][row.id] = fact
+    view.designation_facts = designations
     possible: dict[str, list[el.PossibleMatch]] = defaultdict(list)
     for match in as_of(records.matches, known_at):
         matched = designations.get(match.designation_id)

@@ -2,6 +2,10 @@
 
 from rq import cron
 
-from workers.jobs import verify_audit_chain
+from config.schedules import SCHEDULES
+from config.settings import from_env
+from workers import jobs
 
-cron.register(verify_audit_chain, queue_name="default", cron="17 * * * *")
+for name, expression in SCHEDULES.items():
+    cron.register(getattr(jobs, name.rsplit(".", 1)[1]), queue_name=from_env().queue_name,
+                  cron=expression)

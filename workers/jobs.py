@@ -1,10 +1,89 @@
-"""RQ job functions: plain, importable, taking ids; exceptions propagate so RQ records them."""
+"""RQ job functions: plain, importable, taking ids; exceptions propagate so RQ records them.
+
+Each job reads its settings from the environment, as the worker process was started with.
+Jobs that come from the outbox are idempotent and mark their row done when they succeed
+(`outbox_job`), so a lost job is relayed again and a repeated one changes nothing.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from rq import get_current_job
+
 from config.settings import from_env
+from service import clock, outbox
 from service.store import audit
 from service.store.db import read_session
+
+
+def _database_url() -> str:
+    return from_env().database_url
+
+
+def _progress(stage: str, detail: dict[str, Any]) -> None:
+    """Let `GET /api/v1/jobs/{id}` show where a long job is."""
+    job = get_current_job()
+    if job is not None:
+        job.meta["progress"] = {"stage": stage, **detail}
+        job.save_meta()
+
+
+done_when_finished = outbox.outbox_job(_database_url, clock.now)
+
+
+@done_when_finished
+def refresh_source(source_id: str, trigger: str = "manual") -> dict[str, Any]:
+    from service.sources.refresh import refresh
+
+    job = get_current_job()
+    return refresh(from_env(), source_id, job.id if job else None, trigger, clock.now,
+                   _progress)
+
+
+@done_when_finished
+def activate_held(refresh_id: str, approver: str) -> dict[str, Any]:
+    from service.sources.refresh import approve
+
+    return approve(from_env(), refresh_id, approver, clock.now)
+
+
+@done_when_finished
+def screen(vendor_ids: list[str] | None = None,
+           designation_ids: list[str] | None = None) -> dict[str, Any]:
+    from service.matching import screen_and_publish
+
+    return screen_and_publish(from_env(), vendor_ids, designation_ids, clock.now)
+
+
+@done_when_finished
+def recompute() -> dict[str, Any]:
+    from service.flips import recompute as run
+
+    return run(from_env(), clock.now)
+
+
+@done_when_finished
+def deliver_webhook(message_id: str) -> str:
+    from service.webhooks.delivery import deliver
+
+    return deliver(from_env(), message_id, clock.now())
+
+
+def relay_outbox() -> int:
+    """Hand pending outbox rows to the queue (the scheduler runs this every minute)."""
+    settings = from_env()
+    return outbox.relay(settings, clock.now())
+
+
+def refresh_due_sources() -> list[str]:
+    """Record a refresh for every source whose schedule has come round (every minute)."""
+    from service.sources.schedule import record_due
+
+    settings = from_env()
+    due = record_due(settings.database_url, clock.now())
+    outbox.relay_quietly(settings, clock.now())
+    return due
 
 
 def verify_audit_chain() -> dict[str, int | None]:

@@ -5,9 +5,21 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     # Imported here so that `service.api.schemas` can be imported without every route module.
-    from service.api import decisions, devices, keys, licences, openapi, reference
+    from service.api import (
+        decisions,
+        devices,
+        jobs,
+        keys,
+        licences,
+        matches,
+        openapi,
+        reference,
+        sources,
+        webhooks,
+    )
     from service.parsing import printable_arguments
 
     app.before_request(printable_arguments)
-    for module in (decisions, reference, devices, licences, keys, openapi):
+    for module in (decisions, reference, devices, licences, keys, sources, matches, jobs,
+                   webhooks, openapi):
         app.register_blueprint(module.bp, url_prefix="/api/v1")

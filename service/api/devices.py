@@ -56,7 +56,7 @@ def register_devices() -> Response:
         if created:
             writer.audit("register", "devices", None, {"count": created})
     if version is not None:
-        ctx.snapshots.publish(version)
+        ctx.committed(version)
     return json_response({"registered": created, "already_known": len(devices) - created,
                           "items": [{"id": d.id, "model_id": d.model_id}
                                     for d in devices.values()]}, 201 if created else 200)

@@ -25,7 +25,7 @@ def create() -> Response:
     ctx = services()
     key, secret, version = create_key(ctx.settings.database_url, body.name, body.role, g.actor,
                                       ctx.clock())
-    ctx.snapshots.publish(version)
+    ctx.committed(version)
     return json_response({**key_json(key), "key": secret}, 201)
 
 
@@ -45,5 +45,5 @@ def revoke(key_id: str) -> Response:
     if result is None:
         raise NotFound(f"No key has id {key_id!r}.")
     key, version = result
-    ctx.snapshots.publish(version)
+    ctx.committed(version)
     return json_response(key_json(key))

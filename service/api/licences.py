@@ -68,7 +68,7 @@ def _record(licence_id: str, make: Any) -> Response:
         version = writer.bump()
         writer.audit(f"licence_{row.__tablename__.removeprefix('licence_')}", "licences",
                      licence_id, {"id": row.id, "effective_from": row.effective_from.isoformat()})
-    ctx.snapshots.publish(version)
+    ctx.committed(version)
     body = _amendment(row) if isinstance(row, m.LicenceAmendment) else _revocation(row)
     return json_response({"licence_id": licence_id, **body}, 201)
 

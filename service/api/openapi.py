@@ -50,6 +50,13 @@ RECORDS: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
 }
 
 
+def describe(bodies: dict[tuple[str, str], type[BaseModel]], answers: dict[str, dict[str, Any]]
+             ) -> None:
+    """Let a route module outside this file name its request bodies and answers."""
+    BODIES.update(bodies)
+    ANSWERS.update(answers)
+
+
 @dataclass(frozen=True)
 class Page:
     """A list answer: `{"items": [<of>, ...], "next_cursor": "…" | null}`."""

@@ -6,10 +6,12 @@ from typing import Any
 
 from flask import Blueprint
 
+from service import outbox
 from service.api import schemas
 from service.api.resources import Resource, register
 from service.context import services
 from service.store import models as m
+from service.store.versions import Writer
 
 bp = Blueprint("reference", __name__)
 
@@ -29,6 +31,21 @@ def _vendor_status(row: m.Versioned) -> dict[str, Any]:
     return {"designations": designations, "matches": matches, "status": status}
 
 
+def _screen_vendor(writer: Writer, row: m.Vendor, before: m.Vendor | None) -> None:
+    """A vendor is screened when it is created or renamed (api.md)."""
+    if before is None or (before.name, before.aliases) != (row.name, row.aliases):
+        outbox.add(writer.session, "screen", f"vendor:{row.id}:{row.version}",
+                   {"vendor_ids": [row.id]}, writer.now)
+
+
+def _screen_designation(writer: Writer, row: m.Designation,
+                        before: m.Designation | None) -> None:
+    """A designation entered by hand is screened against every vendor, as a feed's is."""
+    if before is None or (before.name, before.alt_names) != (row.name, row.alt_names):
+        outbox.add(writer.session, "screen", f"designation:{row.id}:{row.version}",
+                   {"designation_ids": [row.id]}, writer.now)
+
+
 VENDORS = Resource(
     name="vendors", table=m.Vendor, prefix="v", schema=schemas.VendorIn,
     columns=lambda b: {"name": b.name, "aliases": b.aliases, "country": b.country,
@@ -36,6 +53,7 @@ VENDORS = Resource(
     body=lambda r: {"name": r.name, "aliases": r.aliases, "country": r.country,
                     "brands": r.brands},
     extra=_vendor_status,
+    follow_up=_screen_vendor,
 )
 MODELS = Resource(
     name="models", table=m.DeviceModel, prefix="m", schema=schemas.ModelIn,
@@ -66,6 +84,7 @@ DESIGNATIONS = Resource(
                     "effective_until": r.effective_until, "reference": r.reference,
                     "vendor_ids": r.vendor_ids},
     references={"vendor_ids": m.Vendor},
+    follow_up=_screen_designation,
 )
 
 for _resource in (VENDORS, MODELS, UPDATES, DESIGNATIONS):

@@ -40,6 +40,8 @@ class Resource:
     references: dict[str, type[Versioned]] = field(default_factory=dict)  # field -> table
     extra: Callable[[Versioned], dict[str, Any]] | None = None  # more for GET one
     columns_of: dict[str, str] = field(default_factory=dict)  # body field -> its column
+    # Follow-up work a write needs, recorded in its transaction: (writer, new row, old row).
+    follow_up: Callable[[Writer, Any, Any], None] | None = None
 
 
 def json_response(body: object, status: int = 200) -> Response:
@@ -73,7 +75,7 @@ def write(resource: Resource, change: Callable[[Writer], Versioned], status: int
         row = change(writer)
         body = to_json(resource, row)
     if writer.data_version is not None:
-        ctx.snapshots.publish(writer.data_version)
+        ctx.committed(writer.data_version)
     return json_response(body, status)
 
 
@@ -161,7 +163,10 @@ def register(bp: Blueprint, resource: Resource) -> None:
 
         def change(writer: Writer) -> Versioned:
             check_references(writer.session, resource, values)
-            return writer.create(table, resource.prefix, values)
+            row = writer.create(table, resource.prefix, values)
+            if resource.follow_up:
+                resource.follow_up(writer, row, None)
+            return row
 
         return write(resource, change, 201)
 
@@ -174,7 +179,10 @@ def register(bp: Blueprint, resource: Resource) -> None:
             merged = {**_jsonable(resource.body(current)), **(patch_body or {})}
             values = resource.columns(validate(resource.schema, merged))
             check_references(writer.session, resource, values)
-            return writer.change(table, current, values)
+            row = writer.change(table, current, values)
+            if resource.follow_up:
+                resource.follow_up(writer, row, current)
+            return row
 
         if not isinstance(patch_body, dict):
             raise InvalidInput("A PATCH body is a JSON object of the fields to change.",

@@ -1,0 +1,129 @@
+"""The review queue: screening matches, and a person's verdict on each (`editor`).
+
+Confirming a match links the vendor to the designation (its answers follow the listing);
+dismissing it clears the `possible_match` review. Either verdict is a new version of the
+match, written with its reason, audited, and remembered across list refreshes until the
+designation's names change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, g, request
+from pydantic import Field
+
+from service.api import openapi
+from service.api.resources import json_response, page_limit
+from service.api.schemas import PRINTABLE, Strict
+from service.auth import Role, requires
+from service.context import services
+from service.decisions import iso
+from service.errors import Conflict, InvalidInput, NotFound
+from service.matching import decide
+from service.parsing import parse
+from service.store.db import read_session, write_session
+from service.store.models import Designation, Match
+from service.store.versions import Writer, latest
+
+bp = Blueprint("matches", __name__)
+STATUSES = ("pending", "confirmed", "dismissed")
+_FILTERS = ("status", "vendor_id", "designation_id")
+
+
+class VerdictIn(Strict):
+    reason: str = Field(min_length=1, max_length=2000, pattern=PRINTABLE)
+
+
+def match_json(match: Match, designation: Designation | None) -> dict[str, Any]:
+    return {"id": match.id, "vendor_id": match.vendor_id,
+            "designation_id": match.designation_id, "status": match.status,
+            "score": match.score, "evidence": match.evidence, "reason": match.reason,
+            "designation": None if designation is None else {
+                "name": designation.name, "source": designation.source,
+                "alt_names": designation.alt_names},
+            "revision": match.version, "recorded_at": iso(match.recorded_at),
+            "recorded_by": match.recorded_by}
+
+
+@bp.get("/matches")
+@requires(Role.VIEWER)
+def list_matches() -> Response:
+    limit = page_limit()
+    for name in request.args:
+        if name not in (*_FILTERS, "limit", "cursor"):
+            raise InvalidInput(f"Cannot filter by {name!r}.",
+                               [{"field": name, "message": "not a filterable field"}])
+    status = request.args.get("status")
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"status is one of {', '.join(STATUSES)}.",
+                           [{"field": "status", "message": "unknown status"}])
+    newest = (sa.select(Match.id, sa.func.max(Match.version).label("v"))
+              .group_by(Match.id).subquery())
+    query = (sa.select(Match).join(newest, (Match.id == newest.c.id)
+                                   & (Match.version == newest.c.v))
+             .where(Match.deleted.is_(False)).order_by(Match.id))
+    for name in _FILTERS:
+        if (value := request.args.get(name)) is not None:
+            query = query.where(getattr(Match, name) == value)
+    if cursor := request.args.get("cursor"):
+        query = query.where(Match.id > cursor)
+    with read_session(services().settings.database_url) as session:
+        rows = list(session.scalars(query.limit(limit + 1)))
+        items = [match_json(m, latest(session, Designation, m.designation_id))
+                 for m in rows[:limit]]
+    return json_response({"items": items,
+                          "next_cursor": rows[limit - 1].id if len(rows) > limit else None})
+
+
+@bp.get("/matches/<match_id>")
+@requires(Role.VIEWER)
+def get_match(match_id: str) -> Response:
+    with read_session(services().settings.database_url) as session:
+        match = _find(session, match_id)
+        return json_response(match_json(match, latest(session, Designation,
+                                                      match.designation_id)))
+
+
+@bp.post("/matches/<match_id>/confirm")
+@requires(Role.EDITOR)
+def confirm(match_id: str) -> Response:
+    return _decide(match_id, "confirmed")
+
+
+@bp.post("/matches/<match_id>/dismiss")
+@requires(Role.EDITOR)
+def dismiss(match_id: str) -> Response:
+    return _decide(match_id, "dismissed")
+
+
+def _find(session: Any, match_id: str) -> Match:
+    match = latest(session, Match, match_id)
+    if match is None:
+        raise NotFound(f"No match has id {match_id!r}.")
+    return match
+
+
+def _decide(match_id: str, status: str) -> Response:
+    body = parse(VerdictIn)
+    ctx = services()
+    with write_session(ctx.settings.database_url) as session:
+        match = _find(session, match_id)
+        if match.status == status:
+            raise Conflict(f"The match is already {status}.",
+                           [{"field": "status", "message": f"already {status}"}])
+        writer = Writer(session, g.actor, ctx.clock())
+        decided = decide(writer, match, status, body.reason)
+        answer = match_json(decided, latest(session, Designation, decided.designation_id))
+    if writer.data_version is not None:
+        ctx.committed(writer.data_version)
+    return json_response(answer)
+
+
+openapi.describe(
+    {("POST", "/api/v1/matches/{match_id}/confirm"): VerdictIn,
+     ("POST", "/api/v1/matches/{match_id}/dismiss"): VerdictIn},
+    {"matches.list_matches": {"200": None}, "matches.get_match": {"200": None},
+     "matches.confirm": {"200": None}, "matches.dismiss": {"200": None}},
+)

@@ -1,0 +1,246 @@
+"""Sanctions sources (admin): register feeds, refresh them, approve a held refresh.
+
+`POST /sources/{id}/refresh` answers 202 with the job id at once: the refresh is written to
+the outbox with the answer's transaction and relayed to the queue, so it runs even if Redis
+was away at that moment. `GET /sources/{id}` shows the last check and change, row counts per
+list, recent refreshes and any refresh held back for approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Self
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, g
+from pydantic import Field, model_validator
+from sqlalchemy.orm import Session
+
+from service import outbox
+from service.api import openapi
+from service.api.resources import json_response, page_limit
+from service.api.schemas import PRINTABLE, ShortName, Strict
+from service.auth import Role, requires
+from service.context import services
+from service.decisions import iso
+from service.errors import Conflict, InvalidInput, NotFound
+from service.parsing import json_body, parse, validate
+from service.sources.refresh import refresh_json
+from service.sources.schedule import valid_schedule
+from service.store.db import read_session, write_session
+from service.store.pipeline import Refresh, Source
+from service.store.versions import Writer, new_id
+
+bp = Blueprint("sources", __name__)
+DEFAULT_SCHEDULE = "0 */6 * * *"
+_RECENT = 20
+
+
+class FeedFormat(StrEnum):
+    CSL_JSON = "csl-json"
+    CSL_CSV = "csl-csv"
+
+
+class SourceIn(Strict):
+    name: ShortName
+    format: FeedFormat = Field(strict=False)
+    url: str = Field(min_length=1, max_length=2000, pattern=PRINTABLE)
+    schedule: str = Field(DEFAULT_SCHEDULE, max_length=60,
+                          description="cron expression, UTC; the default is every six hours")
+    enabled: bool = True
+    staleness_limit_hours: float | None = Field(None, gt=0, le=24 * 365)
+    max_drop_percent: float | None = Field(None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if not self.url.lower().startswith(("http://", "https://", "file://")):
+            raise ValueError("url: use an http(s):// or file:// address")
+        if not valid_schedule(self.schedule):
+            raise ValueError("schedule: not a cron expression, e.g. '0 */6 * * *'")
+        return self
+
+
+class ApprovalIn(Strict):
+    refresh_id: str | None = Field(None, max_length=40)
+    reason: str | None = Field(None, max_length=2000, pattern=PRINTABLE)
+
+
+def source_json(source: Source, now: datetime) -> dict[str, Any]:
+    age = None if source.last_checked_at is None else (now - source.last_checked_at)
+    limit = source.staleness_limit_hours
+    return {"id": source.id, "name": source.name, "format": source.format, "url": source.url,
+            "schedule": source.schedule, "enabled": source.enabled,
+            "staleness_limit_hours": limit, "max_drop_percent": source.max_drop_percent,
+            "version": source.version, "counts": source.counts, "sha256": source.sha256,
+            "last_checked_at": iso(source.last_checked_at),
+            "last_changed_at": iso(source.last_changed_at),
+            "last_attempt_at": iso(source.last_attempt_at), "last_error": source.last_error,
+            "age_seconds": None if age is None else int(age.total_seconds()),
+            "stale": source.enabled and (now - (source.last_checked_at or source.created_at)
+                                         ).total_seconds() > limit * 3600,
+            "created_at": iso(source.created_at), "created_by": source.created_by}
+
+
+def _find(session: Session, source_id: str) -> Source:
+    source = session.get(Source, source_id)
+    if source is None or source.deleted:
+        raise NotFound(f"No source has id {source_id!r}.")
+    return source
+
+
+def _held(session: Session, source: Source) -> Refresh | None:
+    """The refresh waiting for approval, if it still applies to the active version."""
+    return session.scalars(
+        sa.select(Refresh).where(Refresh.source_id == source.id, Refresh.outcome == "held",
+                                 Refresh.base_version == source.version)
+        .order_by(Refresh.started_at.desc()).limit(1)).first()
+
+
+@bp.post("/sources")
+@requires(Role.ADMIN)
+def create_source() -> Response:
+    body = parse(SourceIn)
+    ctx = services()
+    now = ctx.clock()
+    with write_session(ctx.settings.database_url) as session:
+        source = Source(
+            id=new_id("src"), name=body.name, format=body.format.value, url=body.url,
+            schedule=body.schedule, enabled=body.enabled,
+            staleness_limit_hours=body.staleness_limit_hours
+            or ctx.settings.staleness_limit_hours,
+            max_drop_percent=ctx.settings.max_drop_percent if body.max_drop_percent is None
+            else body.max_drop_percent,
+            created_at=now, created_by=g.actor, counts={})
+        session.add(source)
+        session.flush()
+        Writer(session, g.actor, now).audit("create", "sources", source.id,
+                                            body.model_dump(mode="json"))
+        answer = source_json(source, now)
+    ctx.freshness.forget()
+    return json_response(answer, 201)
+
+
+@bp.get("/sources")
+@requires(Role.ADMIN)
+def list_sources() -> Response:
+    ctx = services()
+    limit = page_limit()
+    with read_session(ctx.settings.database_url) as session:
+        rows = list(session.scalars(sa.select(Source).where(Source.deleted.is_(False))
+                                    .order_by(Source.id).limit(limit + 1)))
+        now = ctx.clock()
+        items = [source_json(s, now) for s in rows[:limit]]
+    return json_response({"items": items,
+                          "next_cursor": rows[limit - 1].id if len(rows) > limit else None})
+
+
+@bp.get("/sources/<source_id>")
+@requires(Role.ADMIN)
+def get_source(source_id: str) -> Response:
+    ctx = services()
+    with read_session(ctx.settings.database_url) as session:
+        source = _find(session, source_id)
+        body = source_json(source, ctx.clock())
+        held = _held(session, source)
+        body["held"] = None if held is None else refresh_json(held)
+        recent = session.scalars(sa.select(Refresh).where(Refresh.source_id == source_id)
+                                 .order_by(Refresh.started_at.desc()).limit(_RECENT))
+        body["refreshes"] = [refresh_json(r) for r in recent]
+        body["last_refresh"] = body["refreshes"][0] if body["refreshes"] else None
+    return json_response(body)
+
+
+@bp.patch("/sources/<source_id>")
+@requires(Role.ADMIN)
+def patch_source(source_id: str) -> Response:
+    changes = json_body()
+    if not isinstance(changes, dict):
+        raise InvalidInput("A PATCH body is a JSON object of the fields to change.",
+                           [{"field": "body", "message": "expected an object"}])
+
+    def apply(source: Source) -> None:
+        current = {"name": source.name, "format": source.format, "url": source.url,
+                   "schedule": source.schedule, "enabled": source.enabled,
+                   "staleness_limit_hours": source.staleness_limit_hours,
+                   "max_drop_percent": source.max_drop_percent}
+        merged = validate(SourceIn, {**current, **changes}).model_dump(mode="json")
+        for name, value in merged.items():
+            if value is not None:
+                setattr(source, name, value)
+
+    return _change(source_id, "update", changes, apply)
+
+
+@bp.delete("/sources/<source_id>")
+@requires(Role.ADMIN)
+def delete_source(source_id: str) -> Response:
+    """Stop using a source. Its designations stay as they are, with their history."""
+
+    def apply(source: Source) -> None:
+        source.deleted, source.enabled = True, False
+
+    return _change(source_id, "delete", {}, apply)
+
+
+def _change(source_id: str, action: str, detail: dict[str, Any],
+            apply: Callable[[Source], None]) -> Response:
+    ctx = services()
+    now = ctx.clock()
+    with write_session(ctx.settings.database_url) as session:
+        source = _find(session, source_id)
+        apply(source)
+        Writer(session, g.actor, now).audit(action, "sources", source_id, detail)
+        answer = source_json(source, now)
+    ctx.freshness.forget()
+    return json_response(answer)
+
+
+@bp.post("/sources/<source_id>/refresh")
+@requires(Role.ADMIN)
+def refresh_source(source_id: str) -> Response:
+    ctx = services()
+    now = ctx.clock()
+    with write_session(ctx.settings.database_url) as session:
+        _find(session, source_id)
+        job_id = outbox.add(session, "refresh", f"{source_id}:{new_id('run')}",
+                            {"source_id": source_id, "trigger": "manual"}, now)
+        Writer(session, g.actor, now).audit("refresh", "sources", source_id, {"job": job_id})
+    outbox.relay_quietly(ctx.settings, now)
+    return json_response({"job_id": outbox.rq_id(ctx.settings.queue_name, job_id),
+                          "status": "queued"}, 202)
+
+
+@bp.post("/sources/<source_id>/approve")
+@requires(Role.ADMIN)
+def approve(source_id: str) -> Response:
+    """Let a held refresh go live: the kept body is activated by a job, exactly as held."""
+    body = parse(ApprovalIn)
+    ctx = services()
+    now = ctx.clock()
+    with write_session(ctx.settings.database_url) as session:
+        source = _find(session, source_id)
+        held = _held(session, source)
+        if held is None or (body.refresh_id is not None and held.id != body.refresh_id):
+            raise Conflict("No refresh of this source is waiting for approval (a newer "
+                           "version may have been activated since).",
+                           [{"field": "refresh_id", "message": "nothing held to approve"}])
+        held.outcome, held.decided_by = "approved", g.actor
+        job_id = outbox.add(session, "activate", held.id,
+                            {"refresh_id": held.id, "approver": g.actor}, now)
+        Writer(session, g.actor, now).audit("approve", "sources", source_id,
+                                            {"refresh": held.id, "reason": body.reason})
+    outbox.relay_quietly(ctx.settings, now)
+    return json_response({"job_id": outbox.rq_id(ctx.settings.queue_name, job_id),
+                          "refresh_id": held.id, "status": "queued"}, 202)
+
+
+openapi.describe(
+    {("POST", "/api/v1/sources"): SourceIn,
+     ("POST", "/api/v1/sources/{source_id}/approve"): ApprovalIn},
+    {"sources.create_source": {"201": None}, "sources.list_sources": {"200": None},
+     "sources.get_source": {"200": None}, "sources.patch_source": {"200": None},
+     "sources.delete_source": {"200": None}, "sources.refresh_source": {"202": None},
+     "sources.approve": {"202": None}},
+)

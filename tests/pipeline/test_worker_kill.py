@@ -1,0 +1,116 @@
+"""A worker killed with SIGKILL in the middle of a list import.
+
+The import is one transaction, so the old list stays active while the job is gone; RQ finds
+the job abandoned once its execution lease runs out and retries it (`Retry`); the retry
+carries on with the same refresh record and activates exactly one new version.
+
+RQ notices abandoned jobs when a worker's maintenance runs after the lease has expired (job
+timeout plus a margin). Waiting ten minutes is no test, so after the kill the test runs the
+same cleanup with the clock moved past that lease.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rq.job import Job
+from rq.registry import StartedJobRegistry
+
+from bench.feedgen import generate
+from config.settings import PROJECT_ROOT
+from service import outbox
+from tests.feeds.feed_server import FeedServer, wait_for
+from tests.pipeline.conftest import Pipeline
+from tests.pipeline.test_refresh import active, feed_designations
+
+
+def worker(pipeline: Pipeline) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, DATABASE_URL=pipeline.settings.database_url,
+               REDIS_URL=pipeline.settings.redis_url,
+               ELIG_QUEUE_NAME=pipeline.settings.queue_name,
+               ELIG_VAR_DIR=pipeline.settings.var_dir)
+    return subprocess.Popen([sys.executable, "-m", "service", "worker"], cwd=PROJECT_ROOT,
+                            env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below `pid`, read from /proc (the work-horse RQ forks for a job)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def test_a_killed_import_leaves_the_old_list_and_is_retried_once(
+        pipeline: Pipeline, feeds: FeedServer, tmp_path: Path) -> None:
+    source = pipeline.add_source(feeds.url("/feed.json"))
+    feeds.serve("/feed.json", feeds.root / "sample.json")
+    assert pipeline.refresh(source["id"])["version"] == 1
+    big = tmp_path / "big.json"
+    generate(big, "csl-json", entries=20_000, names=40_000)
+    feeds.serve("/feed.json", big)
+    refresh_job = pipeline.post(f"/api/v1/sources/{source['id']}/refresh", expect=202)["job_id"]
+    queue = outbox.work_queue(pipeline.settings)
+    process = worker(pipeline)
+    try:
+        def importing() -> bool:
+            job = Job.fetch(refresh_job, connection=queue.connection)
+            stage = (job.meta.get("progress") or {}).get("stage")
+            return stage in {"parsing", "activating"}
+
+        wait_for(importing, seconds=60)
+        # RQ runs each job in a work-horse with a process group of its own: kill both.
+        for pid in [*descendants(process.pid), process.pid]:
+            os.kill(pid, signal.SIGKILL)
+        process.wait(10)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    shown = pipeline.get(f"/api/v1/sources/{source['id']}")
+    assert shown["version"] == 1 and len(active(pipeline, source["id"])) == 13
+    job = Job.fetch(refresh_job, connection=queue.connection)
+    assert job.get_status() == "started"  # nobody is running it any more
+    lease_over = time.time() + outbox.JOB_TIMEOUT + 3600
+    StartedJobRegistry(queue=queue).cleanup(timestamp=lease_over)
+    assert job.get_status() == "scheduled"  # RQ's Retry: again after its interval
+    _run_retry(pipeline, queue, refresh_job)
+    shown = pipeline.get(f"/api/v1/sources/{source['id']}")
+    assert shown["version"] == 2
+    assert len(active(pipeline, source["id"])) == 20_000
+    ran = [r for r in shown["refreshes"] if r["job_id"] == refresh_job]
+    assert [r["outcome"] for r in ran] == ["activated"], shown["refreshes"]
+    assert len({d.id for d in feed_designations(pipeline, source["id"])}) == 20_000 + 13
+
+
+def _run_retry(pipeline: Pipeline, queue: object, job_id: str) -> None:
+    """The retry waits out RQ's interval; move it on instead of sleeping through it."""
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    assert isinstance(queue, Queue)
+    scheduled = ScheduledJobRegistry(queue=queue)
+    if job_id in scheduled.get_job_ids():
+        scheduled.remove(job_id)
+        queue.enqueue_job(Job.fetch(job_id, connection=queue.connection))
+    pipeline.work()
+
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
