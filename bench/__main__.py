@@ -12,12 +12,17 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench import batch, http, rules
+from bench import batch, feeds, http, names, propagation, rules, screening
 from bench.server import running_server, workspace
 
 TARGETS = {"rules_repeated": 200_000, "rules_distinct": 20_000, "rps_ratio": 0.85,
            "p99_ratio": 2.0, "batch": 50_000}
-NAMES = ["rules", "http", "batch"]
+NAMES = ["rules", "names", "screening", "feeds", "http", "batch", "propagation"]
+OFFLINE = {  # benchmarks that need no server: (title, function)
+    "names": ("name matching quality (name_bench, 826 labelled pairs)", names.run),
+    "screening": ("screening 2,000 vendors against 60,000 listed names", screening.run),
+    "feeds": ("CSL-sized import: 20,000 entries, 60,000 names (own process)", feeds.run),
+}
 
 
 def _guarded(name: str, bench: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -62,7 +67,30 @@ def ratios_line(results: dict[str, dict[str, Any]]) -> str:
             f" decision_vs_livez_rps={rps} (target ≥ {TARGETS['rps_ratio']})"
             f" p99_ratio={p99} (target ≤ {TARGETS['p99_ratio']:g})"
             f" batch={_rate(results.get('batch'), 'decisions_per_s', 'batch')}"
-            f" batch_log_exact={'n/a' if logged is None else 'yes' if logged else 'NO'}")
+            f" batch_log_exact={'n/a' if logged is None else 'yes' if logged else 'NO'}"
+            f" {_pipeline_ratios(results)}")
+
+
+def _figure(result: dict[str, Any] | None, key: str, unit: str, target: str) -> str:
+    if not result or key not in result:
+        return "n/a" + (f"({_why(result)})" if result is not None else "(not run)")
+    value = result[key]
+    shown = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return f"{shown}{unit} (target {target})"
+
+
+def _pipeline_ratios(results: dict[str, dict[str, Any]]) -> str:
+    named, screen = results.get("names"), results.get("screening")
+    feed, spread = results.get("feeds"), results.get("propagation")
+    return (f"names_company_f1={_figure(named, 'company_f1', '', '≥ 0.93')}"
+            f" names_company_recall={_figure(named, 'company_recall', '', '≥ 0.95')}"
+            f" names_pairs={_figure(named, 'pairs_per_s', '/s', '≥ 2,000/s')}"
+            f" screen_full={_figure(screen, 'full_screen_s', ' s', '≤ 10 s')}"
+            f" screen_changed_100={_figure(screen, 'changed_100_s', ' s', '≤ 1 s')}"
+            f" feed_import={_figure(feed, 'import_s', ' s', '≤ 10 s')}"
+            f" feed_peak_rss={_figure(feed, 'peak_rss_mb', ' MB', '≤ 300 MB')}"
+            f" restricting_change_everywhere="
+            f"{_figure(spread, 'visible_everywhere_max_s', ' s', '≤ 1 s')}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,7 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "rules" in wanted:
             results["rules"] = _guarded("rules (in-process, one core)",
                                         lambda: rules.run(workdir, redis_url))
-        served = [name for name in ("http", "batch") if name in wanted]
+        for name, (title, bench) in OFFLINE.items():
+            if name in wanted:
+                results[name] = _guarded(title, bench)
+        served = [name for name in ("http", "batch", "propagation") if name in wanted]
         if served:
             try:
                 with running_server(workdir, redis_url) as server:
@@ -88,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         results["batch"] = _guarded(
                             "batch decisions (1,000 items, 4 client threads, ~5 s)",
                             lambda: batch.run(server))
+                    if "propagation" in served:
+                        results["propagation"] = _guarded(
+                            "a restricting change reaching every web process (10 rounds)",
+                            lambda: propagation.run(server))
             except Exception as exc:  # the server did not start: say so, keep the last line
                 print(f"\nthe server benchmarks could not run: {exc}")
                 for name in served:

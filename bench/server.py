@@ -33,6 +33,7 @@ class Server:
     api_key: str
     database: Path
     workers: int
+    editor_key: str = ""
 
 
 @contextmanager
@@ -70,6 +71,8 @@ def running_server(workdir: Path, redis_url: str) -> Iterator[Server]:
     _service(["db", "upgrade"], env)
     _service(["demo"], env)
     api_key = _service(["create-key", "--role", "ota", "--name", "bench"], env).splitlines()[-1]
+    editor = _service(["create-key", "--role", "editor", "--name", "bench editor"],
+                      env).splitlines()[-1]
     port = _free_port()
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
@@ -80,7 +83,7 @@ def running_server(workdir: Path, redis_url: str) -> Iterator[Server]:
     try:
         _wait_live(base_url, process, log_path)
         workers = int(env.get("ELIG_WEB_WORKERS", "2"))
-        yield Server(base_url, api_key.strip(), database, workers)
+        yield Server(base_url, api_key.strip(), database, workers, editor.strip())
     finally:
         stop(process)
 

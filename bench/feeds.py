@@ -1,0 +1,89 @@
+"""The CSL-sized import: a generated feed (20,000 entries, 60,000 names) parsed, validated,
+diffed and activated by the refresh job's own code, on SQLite, in a process of its own so
+that its peak memory (`ru_maxrss`) is the import's alone.
+
+Two refreshes are timed: the first import of the whole feed into an empty database, and a
+second one of the same feed with 100 entries changed (a diff of 100 against 20,000).
+
+`python -m bench.feeds` runs it alone; `run()` gives the figures to `python -m bench`.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.feedgen import generate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENTRIES, NAMES, CHANGED = 20_000, 60_000, 100
+
+
+def run() -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "bench.feeds", "--child"], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _child() -> dict[str, Any]:
+    from config.settings import Settings
+    from service.sources.refresh import refresh
+    from service.store.db import write_session
+    from service.store.migrate import upgrade
+    from service.store.pipeline import Source
+
+    with tempfile.TemporaryDirectory(prefix="elig-feeds-") as tmp:
+        work = Path(tmp)
+        feed = work / "csl.json"
+        generate(feed, "csl-json", entries=ENTRIES, names=NAMES)
+        settings = Settings(database_url=f"sqlite:///{work / 'bench.db'}", redis_url="",
+                            var_dir=str(work), decision_log_spool="")
+        upgrade(settings.database_url)
+        now = datetime.now(UTC)
+        with write_session(settings.database_url) as session:
+            session.add(Source(id="src_bench", name="bench", format="csl-json",
+                               url=feed.as_uri(), schedule="0 */6 * * *", enabled=True,
+                               staleness_limit_hours=48, max_drop_percent=20, created_at=now,
+                               created_by="bench", counts={}))
+        rss_before = _peak_mb()
+        started = time.perf_counter()
+        first = refresh(settings, "src_bench", None, "bench", lambda: datetime.now(UTC))
+        full_s = time.perf_counter() - started
+        _change(feed, CHANGED)
+        started = time.perf_counter()
+        second = refresh(settings, "src_bench", None, "bench", lambda: datetime.now(UTC))
+        changed_s = time.perf_counter() - started
+        return {"import_s": full_s, "import_outcome": first["outcome"],
+                "entries": sum(first["counts"].values()), "changed_100_import_s": changed_s,
+                "changed_outcome": f"{second['outcome']} ({second['changed']} changed)",
+                "peak_rss_mb": _peak_mb(), "rss_before_import_mb": rss_before,
+                "feed_mb": feed.stat().st_size / 1e6}
+
+
+def _change(feed: Path, count: int) -> None:
+    data = json.loads(feed.read_text())
+    for entry in data["results"][:count]:
+        entry["alt_names"] = [*entry["alt_names"], f"{entry['name']} Trading"]
+    feed.write_text(json.dumps(data))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv:
+        print(json.dumps(_child()))
+    else:
+        for key, value in run().items():
+            print(f"{key}: {value}")
