@@ -24,7 +24,7 @@ import redis
 from service.metrics import DATA_VERSION, SNAPSHOT_BUILT
 from service.store.db import read_session
 from service.store.reads import Records, current_data_version, load_records
-from service.views import View, build_view
+from service.views import View, build_view, screener_for
 
 log = logging.getLogger(__name__)
 CHANNEL = "eligibility:data_version"
@@ -127,6 +127,8 @@ class SnapshotHolder:
                         self.confirmed_at = self.clock()
                         return snapshot
             snapshot = build_snapshot(self.database_url, self.clock())
+            view = snapshot.current  # ready to screen inline names before it serves any
+            view.screener = screener_for(view.listed)
             self._current = snapshot
             DATA_VERSION.set(snapshot.data_version)
             SNAPSHOT_BUILT.set(snapshot.built_at.timestamp())

@@ -12,9 +12,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from service import eligibility as el
+from service.screening import layers
+from service.screening.layers import Layered
 from service.screening.listed import listed_names
 from service.screening.matcher import Screener
 from service.screening.normalise import name_key
@@ -41,7 +44,7 @@ class View:
     designation_facts: dict[str, el.Designation] = field(default_factory=dict)
     listed: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (id, names)
     strangers: dict[str, el.Party] = field(default_factory=dict)  # inline names, screened
-    screener: Screener | None = None
+    screener: Screener | Layered | None = None
     # (party, model, update, stale) -> the latest few decisions, each holding on its window
     decisions: dict[tuple[Any, ...], list[Judged]] = field(default_factory=dict)
 
@@ -65,7 +68,7 @@ class View:
         linked: dict[str, el.Designation] = {}
         possible = []
         if self.screener is None:
-            self.screener = screener_for(self.listed)
+            self.screener = screener_for(self.listed, latest=self.known_at is None)
         for hit in self.screener.screen([name]):
             fact = self.designation_facts[hit.designation_id]
             if hit.exact:
@@ -76,21 +79,23 @@ class View:
 
 
 _STRANGERS = 50_000
-_screeners: dict[tuple[tuple[str, tuple[str, ...]], ...], Screener] = {}
-_screeners_lock = threading.Lock()
+_latest_screener: list[Layered] = []
+_screener_lock = threading.Lock()
 
 
-def screener_for(listed: list[tuple[str, tuple[str, ...]]]) -> Screener:
-    """One screener per set of listed names, shared by every view that has the same set
-    (most data versions change licences or vendors, not designations)."""
-    fingerprint = tuple(listed)
-    with _screeners_lock:
-        screener = _screeners.get(fingerprint)
-        if screener is None:
-            screener = Screener(listed)
-            _screeners.clear()
-            _screeners[fingerprint] = screener
-        return screener
+def screener_for(listed: list[tuple[str, tuple[str, ...]]], latest: bool = True
+                 ) -> Screener | Layered:
+    """The screener of the latest lists is kept and brought up to date from one data version
+    to the next (`layers`); a view of the past (`known_at`) builds its own."""
+    if not latest:
+        return Screener(listed)
+    with _screener_lock:
+        previous = _latest_screener[0] if _latest_screener else None
+        if previous is not None and previous.current == dict(listed):
+            return previous
+        found = layers.updated(previous, listed)
+        _latest_screener[:] = [found]
+        return found
 
 
 def as_of(rows: Iterable[V], known_at: datetime | None) -> list[V]:
@@ -138,24 +143,82 @@ def build_view(records: Records, known_at: datetime | None) -> View:
     return view
 
 
+@lru_cache(maxsize=200_000)  # every rebuild lists the same designations' names again
+def _listed(name: str, alt_names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(listed_names(name, alt_names))
+
+
 def update_fact(supplier: str, country: str | None, kind: str, product: str,
                 version: str | None, enhances: bool | None, public: bool) -> el.Update:
     return el.Update(supplier, name_key(supplier), country, kind, product, version, enhances,
                      public)
 
 
-def _add_parties(view: View, records: Records, known_at: datetime | None) -> None:
-    designations: dict[str, el.Designation] = {}
-    linked: dict[str, dict[str, el.Designation]] = defaultdict(dict)
-    for row in as_of(records.designations, known_at):
-        fact = el.Designation(row.id, row.source, row.name, row.effective_from,
-                              row.effective_until, row.reference)
-        designations[row.id] = fact
+@dataclass(frozen=True)
+class _Listed:
+    """What the designations give a view: their facts, names to screen, vendors named."""
+
+    rows: list[m.Designation]  # every version read, as `reads` keeps them
+    current: dict[str, m.Designation]  # the newest version of each
+    facts: dict[str, el.Designation]
+    names: dict[str, tuple[str, ...]]  # of the designations a feed still lists
+    linked: dict[str, dict[str, el.Designation]]  # vendor id -> designations naming it
+
+
+_latest_listed: list[_Listed] = []  # the latest view's, the start of the next one's
+
+
+def _listed_in(records: Records, known_at: datetime | None) -> _Listed:
+    """Build the designations' part of a view. For the latest view, start from the last one
+    when `reads` only appended rows to the list it had: a new designation costs its own rows,
+    not 20,000. Nothing an earlier view holds is changed (views are immutable)."""
+    rows = records.designations
+    last = _latest_listed[0] if _latest_listed and known_at is None else None
+    if last is not None and last.rows is rows:
+        return last
+    if last is not None and len(last.rows) <= len(rows) and all(
+            a is b for a, b in zip(last.rows, rows, strict=False)):
+        found = _apply(last, rows, rows[len(last.rows):])
+    else:
+        found = _apply(_Listed([], {}, {}, {}, {}), rows, as_of(rows, known_at))
+    if known_at is None:
+        _latest_listed[:] = [found]
+    return found
+
+
+def _apply(last: _Listed, rows: list[m.Designation], added: Iterable[m.Designation]
+           ) -> _Listed:
+    current, facts, names = dict(last.current), dict(last.facts), dict(last.names)
+    linked = dict(last.linked)
+    for row in added:
+        old = current.get(row.id)
+        if old is not None and old.version > row.version:
+            continue
+        for vendor_id in old.vendor_ids if old is not None else ():
+            linked[vendor_id] = {k: v for k, v in linked[vendor_id].items() if k != row.id}
+        names.pop(row.id, None)
+        if row.deleted:
+            current.pop(row.id, None)
+            facts.pop(row.id, None)
+            continue
+        current[row.id] = row
+        fact = facts[row.id] = el.Designation(row.id, row.source, row.name,
+                                              row.effective_from, row.effective_until,
+                                              row.reference)
         if row.removed_at is None:
-            view.listed.append((row.id, tuple(listed_names(row.name, row.alt_names))))
+            names[row.id] = _listed(row.name, tuple(row.alt_names))
         for vendor_id in row.vendor_ids:
-            linked[vendor_id][row.id] = fact
-    view.designation_facts = designations
+            linked[vendor_id] = {**linked.get(vendor_id, {}), row.id: fact}
+    return _Listed(rows, current, facts, names, linked)
+
+
+def _add_parties(view: View, records: Records, known_at: datetime | None) -> None:
+    listed = _listed_in(records, known_at)
+    designations = view.designation_facts = listed.facts
+    view.listed = list(listed.names.items())
+    linked: dict[str, dict[str, el.Designation]] = defaultdict(dict)
+    for vendor_id, found in listed.linked.items():
+        linked[vendor_id] = dict(found)  # a copy: confirmed matches are added below
     possible: dict[str, list[el.PossibleMatch]] = defaultdict(list)
     for match in as_of(records.matches, known_at):
         matched = designations.get(match.designation_id)
