@@ -96,9 +96,21 @@ def granian_args(host: str, port: int, workers: int) -> list[str]:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    """One RQ worker with its scheduler. The job modules are imported here, before RQ forks a
+    work-horse per job, so that each job starts with them loaded (a cold import costs more
+    than most jobs)."""
+    import redis
+    from rq import Queue, Worker
+    from rq.logutils import setup_loghandlers
+
+    from workers.jobs import preload
+
+    preload()
     settings = from_env()
-    os.execvp(sys.executable, [sys.executable, "-m", "rq.cli", "worker", "--url",
-                               settings.redis_url, "--with-scheduler", settings.queue_name])
+    setup_loghandlers("INFO")
+    connection = redis.Redis.from_url(settings.redis_url)
+    worker = Worker([Queue(settings.queue_name, connection=connection)], connection=connection)
+    worker.work(with_scheduler=True)
     return 0
 
 

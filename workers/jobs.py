@@ -17,6 +17,14 @@ from service.store import audit
 from service.store.db import read_session
 
 
+def preload() -> None:
+    """Import what the jobs use, so that a worker's forked work-horses start warm."""
+    import service.flips
+    import service.matching
+    import service.sources.refresh
+    import service.webhooks.delivery  # noqa: F401
+
+
 def _database_url() -> str:
     return from_env().database_url
 

@@ -9,8 +9,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
+
+from tests.feeds.feed_server import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +36,39 @@ def wait_until_live(url: str, process: subprocess.Popen[bytes], seconds: float) 
     raise AssertionError(f"{url} did not come up within {seconds} s")
 
 
+def create_key(role: str, env: dict[str, str]) -> str:
+    made = subprocess.run([sys.executable, "-m", "service", "create-key", "--role", role,
+                           "--name", f"newcomer {role}"], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True)
+    return made.stdout.strip().splitlines()[-1]
+
+
+def poll_pending(url: str, key: str, seconds: float) -> dict[str, Any]:
+    found: list[dict[str, Any]] = []
+
+    def queued() -> bool:  # (a key just made reaches the web process within a second)
+        answer = requests.get(f"{url}/api/v1/matches?status=pending", timeout=10,
+                              headers={"Authorization": f"Bearer {key}"})
+        found[:] = answer.json()["items"] if answer.status_code == 200 else []
+        return bool(found)
+
+    wait_for(queued, seconds)  # the worker is importing the feed
+    assert len(found) == 1, found
+    return found[0]
+
+
+def decide(url: str, key: str) -> tuple[str, str]:
+    answer = requests.post(f"{url}/api/v1/decisions", timeout=10,
+                           headers={"Authorization": f"Bearer {key}"}, json={
+        "device": {"vendor": "Huawei Technologies Co., Ltd.", "model": "P30 Pro"},
+        "update": {"supplier": "Google LLC", "supplier_country": "US",
+                   "kind": "security_patch", "product": "Android",
+                   "enhances_functionality": False},
+        "at": "2019-06-01T00:00:00Z"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["verdict"], answer.json()["basis"]
+
+
 def test_serve_demo_answers_decisions_and_stops_its_redis(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
     env.update(ELIG_VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/service.db",
@@ -43,19 +79,18 @@ def test_serve_demo_answers_decisions_and_stops_its_redis(tmp_path):
                               str(port)], cwd=ROOT, env=env)
     try:
         wait_until_live(url, serve, seconds=60)
-        made = subprocess.run([sys.executable, "-m", "service", "create-key", "--role", "ota",
-                               "--name", "newcomer"], cwd=ROOT, env=env, check=True,
-                              capture_output=True, text=True)
-        key = made.stdout.strip().splitlines()[-1]
-        answer = requests.post(f"{url}/api/v1/decisions", timeout=10,
-                               headers={"Authorization": f"Bearer {key}"}, json={
-            "device": {"vendor": "Huawei Technologies Co., Ltd.", "model": "P30 Pro"},
-            "update": {"supplier": "Google LLC", "supplier_country": "US",
-                       "kind": "security_patch", "product": "Android",
-                       "enhances_functionality": False},
-            "at": "2019-06-01T00:00:00Z"})
-        assert answer.status_code == 200, answer.text
-        assert (answer.json()["verdict"], answer.json()["basis"]) == ("allow", "licensed")
+        key = {role: create_key(role, env) for role in ("ota", "editor")}
+        # The sample feed is refreshed and screened by the worker: Huawei gets one near match
+        # (its Düsseldorf affiliate) and stays in review until a person dismisses it.
+        pending = poll_pending(url, key["editor"], seconds=90)
+        assert pending["evidence"]["vendor_name"] == "Huawei Technologies Co., Ltd."
+        # (the list reads the database; answers follow it within a second, from the snapshot)
+        wait_for(lambda: decide(url, key["ota"]) == ("review", "possible_match"), 5)
+        dismissed = requests.post(f"{url}/api/v1/matches/{pending['id']}/dismiss", timeout=10,
+                                  headers={"Authorization": f"Bearer {key['editor']}"},
+                                  json={"reason": "a German affiliate, not this company"})
+        assert dismissed.status_code == 200, dismissed.text
+        assert decide(url, key["ota"]) == ("allow", "licensed")
         ready = requests.get(f"{url}/readyz", timeout=5)
         assert ready.json()["checks"]["redis"] is True
     finally:

@@ -93,3 +93,21 @@ def test_a_licence_running_out_is_told_at_that_instant(pipeline: Pipeline, feeds
     expired = notices(receiver)[-1]["data"]
     assert (expired["before"]["verdict"], expired["after"]["verdict"]) == ("allow", "deny")
     assert expired["at"] == iso(expiry)
+
+
+def test_a_failed_delivery_is_retried_through_the_queue_under_the_same_id(
+        pipeline: Pipeline, feeds: FeedServer, receiver: Receiver) -> None:
+    registered(pipeline)
+    subscribe(pipeline, receiver)
+    pipeline.work()
+    receiver.script(500)
+    source = pipeline.add_source(feeds.url("/sample.json"))
+    pipeline.refresh(source["id"])
+    [first] = receiver.received
+    assert len(notices(receiver)) == 1  # the 500; the retry waits for its backoff
+    with time_machine.travel(clock.now() + timedelta(hours=1)):
+        pipeline.work()
+    assert len(receiver.received) == 2
+    retried = receiver.received[1]
+    assert retried.headers["webhook-id"] == first.headers["webhook-id"]
+    assert retried.body == first.body and retried.verified
