@@ -34,6 +34,7 @@ class Server:
     database: Path
     workers: int
     editor_key: str = ""
+    redis_url: str = ""
 
 
 @contextmanager
@@ -83,7 +84,7 @@ def running_server(workdir: Path, redis_url: str) -> Iterator[Server]:
     try:
         _wait_live(base_url, process, log_path)
         workers = int(env.get("ELIG_WEB_WORKERS", "2"))
-        yield Server(base_url, api_key.strip(), database, workers, editor.strip())
+        yield Server(base_url, api_key.strip(), database, workers, editor.strip(), redis_url)
     finally:
         stop(process)
 
