@@ -6,6 +6,7 @@ Job state lives in Redis and goes with it: the durable record of a refresh is it
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import redis
@@ -22,12 +23,13 @@ from rq.registry import (
 )
 
 from service import outbox
-from service.api import openapi
+from service.api import openapi, responses
 from service.api.resources import json_response, page_limit
 from service.auth import Role, requires
 from service.context import services
 from service.decisions import iso
 from service.errors import Conflict, InvalidInput, NotFound, Unavailable
+from service.jsonio import dumps
 from service.store.db import write_session
 from service.store.versions import Writer
 
@@ -38,6 +40,7 @@ REGISTRIES: dict[str, type[BaseRegistry]] = {
     "scheduled": ScheduledJobRegistry,
 }
 STATUSES = ("queued", *REGISTRIES)
+JOB_ID = re.compile(r"[A-Za-z0-9_-]+")  # the ids RQ takes (`outbox.rq_id` makes them)
 
 
 def job_json(job: Job) -> dict[str, Any]:
@@ -46,9 +49,9 @@ def job_json(job: Job) -> dict[str, Any]:
     error = latest.exc_string if latest is not None else None
     result = job.return_value() if status == JobStatus.FINISHED else None
     return {"id": job.id, "status": None if status is None else str(status.value),
-            "function": job.func_name, "kwargs": job.kwargs,
+            "function": job.func_name, "kwargs": _shown(job.kwargs),
             "progress": job.meta.get("progress"), "error": _last_line(error),
-            "error_detail": error, "result": result if _jsonable(result) else repr(result),
+            "error_detail": error, "result": _shown(result),
             "retries_left": job.retries_left, "enqueued_at": iso(_utc(job.enqueued_at)),
             "started_at": iso(_utc(job.started_at)), "ended_at": iso(_utc(job.ended_at))}
 
@@ -56,20 +59,29 @@ def job_json(job: Job) -> dict[str, Any]:
 @bp.get("/jobs")
 @requires(Role.ADMIN)
 def list_jobs() -> Response:
-    limit = page_limit()
-    wanted = request.args.get("status")
+    """Jobs by status (queued first), a page at a time; `cursor` is the last id of a page."""
+    if unknown := sorted(set(request.args) - {"status", "limit", "cursor"}):
+        raise InvalidInput(f"Cannot filter by {', '.join(unknown)}.",
+                           [{"field": name, "message": "not a query parameter of this list"}
+                            for name in unknown])
+    limit, wanted = page_limit(), request.args.get("status")
     if wanted is not None and wanted not in STATUSES:
         raise InvalidInput(f"status is one of {', '.join(STATUSES)}.",
                            [{"field": "status", "message": "unknown status"}])
     queue = _queue()
     ids: list[str] = []
     for status in [wanted] if wanted else list(STATUSES):
-        if status == "queued":
-            ids += queue.get_job_ids()
-        else:
-            ids += REGISTRIES[status](queue=queue).get_job_ids()
+        registry = None if status == "queued" else REGISTRIES[status](queue=queue)
+        ids += queue.get_job_ids() if registry is None else registry.get_job_ids()
+    ids = list(dict.fromkeys(ids))  # a job moving on may show in two lists at once
+    if cursor := request.args.get("cursor"):
+        if cursor not in ids:
+            raise InvalidInput("The cursor names no job of this list (it may have moved on).",
+                               [{"field": "cursor", "message": "unknown cursor"}])
+        ids = ids[ids.index(cursor) + 1:]
     jobs = [job for job in Job.fetch_many(ids[:limit], connection=queue.connection) if job]
-    return json_response({"items": [job_json(job) for job in jobs], "next_cursor": None})
+    return json_response({"items": [job_json(job) for job in jobs],
+                          "next_cursor": ids[limit - 1] if len(ids) > limit else None})
 
 
 @bp.get("/jobs/<job_id>")
@@ -103,6 +115,9 @@ def _queue() -> Any:
 
 
 def _find(job_id: str) -> Job:
+    # RQ raises ValueError on an id it could never have given, and reads "a:b" as job "a".
+    if not JOB_ID.fullmatch(job_id):
+        raise NotFound(f"No job has id {job_id!r}.")
     try:
         return Job.fetch(job_id, connection=_queue().connection)
     except NoSuchJobError:
@@ -114,8 +129,13 @@ def _last_line(text: str | None) -> str | None:
     return None if not text else text.strip().splitlines()[-1]
 
 
-def _jsonable(value: Any) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool, list, dict))
+def _shown(value: Any) -> Any:
+    """The value if it is JSON (all the way down), else its repr."""
+    try:
+        dumps(value)
+    except TypeError:  # orjson's JSONEncodeError, on any part it cannot write
+        return repr(value)
+    return value
 
 
 def _utc(value: Any) -> Any:
@@ -124,5 +144,7 @@ def _utc(value: Any) -> Any:
     return None if value is None else value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-openapi.describe({}, {"jobs.list_jobs": {"200": None}, "jobs.get_job": {"200": None},
-                      "jobs.retry_job": {"202": None}})
+openapi.describe({}, {"jobs.list_jobs": {"200": openapi.Page(responses.Job)},
+                      "jobs.get_job": {"200": responses.Job},
+                      "jobs.retry_job": {"202": responses.Job}},
+                  {"jobs.list_jobs": {"status": STATUSES}})

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, g, request
 from pydantic import Field
 
-from service.api import openapi
+from service.api import openapi, responses
 from service.api.resources import json_response, page_limit
 from service.api.schemas import PRINTABLE, Strict
 from service.auth import Role, requires
@@ -124,6 +124,8 @@ def _decide(match_id: str, status: str) -> Response:
 openapi.describe(
     {("POST", "/api/v1/matches/{match_id}/confirm"): VerdictIn,
      ("POST", "/api/v1/matches/{match_id}/dismiss"): VerdictIn},
-    {"matches.list_matches": {"200": None}, "matches.get_match": {"200": None},
-     "matches.confirm": {"200": None}, "matches.dismiss": {"200": None}},
+    {"matches.list_matches": {"200": openapi.Page(responses.Match)},
+     "matches.get_match": {"200": responses.Match},
+     "matches.confirm": {"200": responses.Match}, "matches.dismiss": {"200": responses.Match}},
+    {"matches.list_matches": {"status": STATUSES, "vendor_id": None, "designation_id": None}},
 )

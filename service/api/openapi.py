@@ -50,11 +50,16 @@ RECORDS: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
 }
 
 
-def describe(bodies: dict[tuple[str, str], type[BaseModel]], answers: dict[str, dict[str, Any]]
-             ) -> None:
-    """Let a route module outside this file name its request bodies and answers."""
+def describe(bodies: dict[tuple[str, str], type[BaseModel]], answers: dict[str, dict[str, Any]],
+             filters: dict[str, dict[str, tuple[str, ...] | None]] | None = None) -> None:
+    """Let a route module outside this file name its request bodies, its answers, and the
+    query filters of its lists (endpoint -> filter name -> its values, None for any text)."""
     BODIES.update(bodies)
     ANSWERS.update(answers)
+    FILTERS.update(filters or {})
+
+
+FILTERS: dict[str, dict[str, tuple[str, ...] | None]] = {}
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,12 @@ def _operation(path: str, method: str, rule: Any, view: Any,
                  "schema": _TEXT_VALUE} for name in filterable(resource)]
         if method == "PATCH":
             op["requestBody"] = _json_body(_partial(resource.schema, components))
+    elif isinstance(answers.get("200"), Page):
+        op["parameters"] += _LIST_PARAMETERS + [
+            {"name": name, "in": "query", "required": False,
+             "description": f"Only records whose {name} is this.",
+             "schema": _TEXT_VALUE if values is None else {"type": "string", "enum": values}}
+            for name, values in FILTERS.get(rule.endpoint, {}).items()]
     if rule.endpoint == "devices.list_devices":
         op["parameters"] += _LIST_PARAMETERS + [
             {"name": "model_id", "in": "query", "required": False,

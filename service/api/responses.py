@@ -220,3 +220,103 @@ class Ready(BaseModel):
 
 class Live(BaseModel):
     status: str
+
+
+class Source(BaseModel):
+    """A sanctions source, where its refreshes stand, and whether it is stale."""
+
+    id: str
+    name: str
+    format: str
+    url: str
+    schedule: str
+    enabled: bool
+    staleness_limit_hours: float
+    max_drop_percent: float
+    version: int
+    counts: dict[str, Any]
+    sha256: str | None
+    last_checked_at: datetime | None
+    last_changed_at: datetime | None
+    last_attempt_at: datetime | None
+    last_error: str | None
+    age_seconds: int | None
+    stale: bool
+    created_at: datetime
+    created_by: str
+
+
+class Refresh(BaseModel):
+    """One run of a source's refresh, whatever became of it."""
+
+    id: str
+    source_id: str
+    job_id: str | None
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    reason: str | None
+    http_status: int | None
+    sha256: str | None
+    size: int | None
+    counts: dict[str, Any]
+    previous_counts: dict[str, Any]
+    added: int
+    changed: int
+    removed: int
+    activated_version: int | None
+    data_version: str | None
+    decided_by: str | None
+
+
+class SourceDetail(Source):
+    held: Refresh | None
+    refreshes: list[Refresh]
+    last_refresh: Refresh | None
+
+
+class JobQueued(BaseModel):
+    job_id: str
+    status: str
+
+
+class ApprovalQueued(JobQueued):
+    refresh_id: str
+
+
+class MatchDesignation(BaseModel):
+    name: str
+    source: str
+    alt_names: list[str]
+
+
+class Match(BaseModel):
+    id: str
+    vendor_id: str
+    designation_id: str
+    status: str
+    score: float
+    evidence: dict[str, Any]
+    reason: str | None
+    designation: MatchDesignation | None
+    revision: int
+    recorded_at: datetime
+    recorded_by: str
+
+
+class Job(BaseModel):
+    """A job as RQ holds it; `kwargs` and `result` are their repr where they are not JSON."""
+
+    id: str
+    status: str | None
+    function: str | None
+    kwargs: dict[str, Any] | str
+    progress: Any
+    error: str | None
+    error_detail: str | None
+    result: Any
+    retries_left: int | None
+    enqueued_at: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None

@@ -10,61 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from enum import StrEnum
-from typing import Any, Self
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, g
-from pydantic import Field, model_validator
+from flask import Blueprint, Response, g, request
 from sqlalchemy.orm import Session
 
 from service import outbox
-from service.api import openapi
+from service.api import openapi, responses
 from service.api.resources import json_response, page_limit
-from service.api.schemas import PRINTABLE, ShortName, Strict
+from service.api.source_schemas import ApprovalIn, SourceIn, SourcePatch
 from service.auth import Role, requires
 from service.context import services
 from service.decisions import iso
 from service.errors import Conflict, InvalidInput, NotFound
-from service.parsing import json_body, parse, validate
+from service.parsing import parse, validate
 from service.sources.refresh import refresh_json
-from service.sources.schedule import valid_schedule
 from service.store.db import read_session, write_session
 from service.store.pipeline import Refresh, Source
 from service.store.versions import Writer, new_id
 
 bp = Blueprint("sources", __name__)
-DEFAULT_SCHEDULE = "0 */6 * * *"
 _RECENT = 20
-
-
-class FeedFormat(StrEnum):
-    CSL_JSON = "csl-json"
-    CSL_CSV = "csl-csv"
-
-
-class SourceIn(Strict):
-    name: ShortName
-    format: FeedFormat = Field(strict=False)
-    url: str = Field(min_length=1, max_length=2000, pattern=PRINTABLE)
-    schedule: str = Field(DEFAULT_SCHEDULE, max_length=60,
-                          description="cron expression, UTC; the default is every six hours")
-    enabled: bool = True
-    staleness_limit_hours: float | None = Field(None, gt=0, le=24 * 365)
-    max_drop_percent: float | None = Field(None, ge=0, le=100)
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        if not self.url.lower().startswith(("http://", "https://", "file://")):
-            raise ValueError("url: use an http(s):// or file:// address")
-        if not valid_schedule(self.schedule):
-            raise ValueError("schedule: not a cron expression, e.g. '0 */6 * * *'")
-        return self
-
-
-class ApprovalIn(Strict):
-    refresh_id: str | None = Field(None, max_length=40)
-    reason: str | None = Field(None, max_length=2000, pattern=PRINTABLE)
 
 
 def source_json(source: Source, now: datetime) -> dict[str, Any]:
@@ -125,11 +92,16 @@ def create_source() -> Response:
 @bp.get("/sources")
 @requires(Role.ADMIN)
 def list_sources() -> Response:
-    ctx = services()
-    limit = page_limit()
+    if unknown := sorted(set(request.args) - {"limit", "cursor"}):
+        raise InvalidInput(f"Cannot filter by {', '.join(unknown)}.",
+                           [{"field": name, "message": "not a query parameter of this list"}
+                            for name in unknown])
+    ctx, limit = services(), page_limit()
+    query = sa.select(Source).where(Source.deleted.is_(False)).order_by(Source.id)
+    if cursor := request.args.get("cursor"):
+        query = query.where(Source.id > cursor)
     with read_session(ctx.settings.database_url) as session:
-        rows = list(session.scalars(sa.select(Source).where(Source.deleted.is_(False))
-                                    .order_by(Source.id).limit(limit + 1)))
+        rows = list(session.scalars(query.limit(limit + 1)))
         now = ctx.clock()
         items = [source_json(s, now) for s in rows[:limit]]
     return json_response({"items": items,
@@ -155,10 +127,7 @@ def get_source(source_id: str) -> Response:
 @bp.patch("/sources/<source_id>")
 @requires(Role.ADMIN)
 def patch_source(source_id: str) -> Response:
-    changes = json_body()
-    if not isinstance(changes, dict):
-        raise InvalidInput("A PATCH body is a JSON object of the fields to change.",
-                           [{"field": "body", "message": "expected an object"}])
+    changes = parse(SourcePatch).model_dump(mode="json", exclude_none=True)
 
     def apply(source: Source) -> None:
         current = {"name": source.name, "format": source.format, "url": source.url,
@@ -238,9 +207,13 @@ def approve(source_id: str) -> Response:
 
 openapi.describe(
     {("POST", "/api/v1/sources"): SourceIn,
+     ("PATCH", "/api/v1/sources/{source_id}"): SourcePatch,
      ("POST", "/api/v1/sources/{source_id}/approve"): ApprovalIn},
-    {"sources.create_source": {"201": None}, "sources.list_sources": {"200": None},
-     "sources.get_source": {"200": None}, "sources.patch_source": {"200": None},
-     "sources.delete_source": {"200": None}, "sources.refresh_source": {"202": None},
-     "sources.approve": {"202": None}},
+    {"sources.create_source": {"201": responses.Source},
+     "sources.list_sources": {"200": openapi.Page(responses.Source)},
+     "sources.get_source": {"200": responses.SourceDetail},
+     "sources.patch_source": {"200": responses.Source},
+     "sources.delete_source": {"200": responses.Source},
+     "sources.refresh_source": {"202": responses.JobQueued},
+     "sources.approve": {"202": responses.ApprovalQueued}},
 )

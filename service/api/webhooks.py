@@ -243,4 +243,6 @@ openapi.describe(
      "webhooks.get_webhook": {"200": Webhook},
      "webhooks.patch_webhook": {"200": Webhook},
      "webhooks.delete_webhook": {"200": Webhook},
-     "webhooks.list_messages": {"200": openapi.Page(WebhookMessage)}})
+     "webhooks.list_messages": {"200": openapi.Page(WebhookMessage)}},
+    {"webhooks.list_webhooks": {},
+     "webhooks.list_messages": {"status": tuple(MessageStatus)}})

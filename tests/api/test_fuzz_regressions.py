@@ -107,3 +107,42 @@ def test_a_licence_number_longer_than_its_column_is_refused_and_none_is_made(cli
                          headers=keys["editor"]), 422, "number")
     assert client.get(f"/api/v1/licences/{made['id']}",
                       headers=keys["viewer"]).json["revision"] == 1
+
+
+# The new routes (sources, matches, jobs, webhooks), fuzzed on SQLite and PostgreSQL.
+
+
+@pytest.mark.parametrize("job_id", ["Ⱥ", "鐪", "a b", "default-recompute-1:x", "job.1", "%"])
+def test_a_job_id_rq_could_never_have_given_is_not_found(client, keys, job_id):
+    # RQ raised ValueError on such ids (a 503), and read "a:b" as the job "a".
+    problem(client.get(f"/api/v1/jobs/{job_id}", headers=keys["admin"]), 404)
+    problem(client.post(f"/api/v1/jobs/{job_id}/retry", headers=keys["admin"]), 404)
+
+
+def test_a_job_whose_result_is_not_json_shows_its_repr(client, keys, settings):
+    from rq import SimpleWorker
+
+    from service import outbox
+
+    queue = outbox.work_queue(settings)
+    job = queue.enqueue("builtins.dict", kinds={"EL"})  # a set inside: not JSON, and not at the top
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    shown = client.get(f"/api/v1/jobs/{job.id}", headers=keys["admin"])
+    assert shown.status_code == 200, shown.get_data(as_text=True)
+    assert (shown.json["status"], shown.json["result"]) == ("finished", "{'kinds': {'EL'}}")
+    assert shown.json["kwargs"] == "{'kinds': {'EL'}}"
+
+
+def test_jobs_page_with_a_cursor_and_refuse_unknown_parameters(client, keys, settings):
+    from service import outbox
+
+    queue = outbox.work_queue(settings)
+    made = [queue.enqueue("builtins.dict", job_id=f"page-test-{n}", a=n).id for n in range(3)]
+    first = client.get("/api/v1/jobs?status=queued&limit=2", headers=keys["admin"]).json
+    assert [j["id"] for j in first["items"]] == made[:2] and first["next_cursor"] == made[1]
+    second = client.get(f"/api/v1/jobs?status=queued&limit=2&cursor={first['next_cursor']}",
+                        headers=keys["admin"]).json
+    assert ([j["id"] for j in second["items"]], second["next_cursor"]) == (made[2:], None)
+    problem(client.get("/api/v1/jobs?cursor=nothing-here", headers=keys["admin"]), 422,
+            "cursor")
+    problem(client.get("/api/v1/jobs?owner=me", headers=keys["admin"]), 422, "owner")

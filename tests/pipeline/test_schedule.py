@@ -54,3 +54,18 @@ def test_the_cron_file_registers_every_schedule() -> None:
     registered = {f"{entry['func'].__module__}.{entry['func'].__name__}": entry["cron"]
                   for entry in cron._job_data_registry}
     assert registered == SCHEDULES
+
+
+def test_a_stored_schedule_that_never_comes_due_does_not_stop_the_others(
+        pipeline: Pipeline, feeds: FeedServer) -> None:
+    from service.store.db import write_session
+    from service.store.pipeline import Source
+
+    good = pipeline.add_source(feeds.url("/sample.json"))
+    bad = pipeline.add_source(feeds.url("/sample.json"))
+    with write_session(pipeline.settings.database_url) as session:
+        source = session.get(Source, bad["id"])
+        assert source is not None
+        source.schedule = "0 0 31 4 *"  # parses, but 31 April never comes
+    due = record_due(pipeline.settings.database_url, datetime.now(UTC))
+    assert len(due) == 1 and good["id"] in due[0]

@@ -29,6 +29,14 @@ def sources_in_database(pipeline: Pipeline) -> int:
     ({**GOOD, "name": ""}, "name"),
     ({**GOOD, "surprise": 1}, "surprise"),
     ({"format": "csl-json", "url": GOOD["url"]}, "name"),
+    # Found by fuzzing: each was stored, then failed every refresh or the scheduler itself.
+    ({**GOOD, "url": "HTTP://"}, "url"),
+    ({**GOOD, "url": "http://[::1/csl.json"}, "url"),
+    ({**GOOD, "url": "https://example.org:99999/csl.json"}, "url"),
+    ({**GOOD, "url": "file://"}, "url"),
+    ({**GOOD, "url": "https://example.org/\x00"}, "url"),
+    ({**GOOD, "schedule": "0 0 31 4 *"}, "schedule"),
+    ({**GOOD, "schedule": "* * * * * * 2099"}, "schedule"),
 ])
 def test_bad_sources_are_refused_by_field_and_nothing_is_written(
         pipeline: Pipeline, body: dict[str, Any], field: str) -> None:
@@ -57,3 +65,32 @@ def test_sources_are_for_admins(pipeline: Pipeline) -> None:
     pipeline.call("GET", "/api/v1/sources", "editor", expect=403)
     pipeline.call("POST", "/api/v1/sources", "editor", GOOD, 403)
     assert sources_in_database(pipeline) == 0
+
+
+def test_a_bad_change_is_refused_by_field_and_the_source_is_left_as_it_was(
+        pipeline: Pipeline) -> None:
+    created = pipeline.post("/api/v1/sources", GOOD)
+    path = f"/api/v1/sources/{created['id']}"
+    for change, field in [({"name": None}, "name"), ({"url": "HTTP://"}, "url"),
+                          ({"schedule": "0 0 30 2 *"}, "schedule"),
+                          ({"enabled": "yes"}, "enabled"), ({"surprise": 1}, "surprise"),
+                          ([], "body")]:
+        answer = pipeline.call("PATCH", path, "admin", change, 422).get_json()
+        assert field in [e["field"] for e in answer["errors"]], answer
+    shown = pipeline.get(path)
+    assert {k: shown[k] for k in created} == {**created, "age_seconds": shown["age_seconds"],
+                                              "stale": shown["stale"]}
+    kept = pipeline.call("PATCH", path, "admin", {"staleness_limit_hours": None}, 200)
+    assert kept.get_json()["staleness_limit_hours"] == created["staleness_limit_hours"]
+
+
+def test_sources_page_with_the_cursor_they_give(pipeline: Pipeline) -> None:
+    # The cursor was ignored: a client following `next_cursor` got the first page forever.
+    made = sorted(pipeline.post("/api/v1/sources", {**GOOD, "name": f"CSL {n}"})["id"]
+                  for n in range(3))
+    first = pipeline.get("/api/v1/sources?limit=2")
+    assert [s["id"] for s in first["items"]] == made[:2] and first["next_cursor"] == made[1]
+    second = pipeline.get(f"/api/v1/sources?limit=2&cursor={first['next_cursor']}")
+    assert ([s["id"] for s in second["items"]], second["next_cursor"]) == (made[2:], None)
+    answer = pipeline.call("GET", "/api/v1/sources?format=csl-json", "admin", expect=422)
+    assert [e["field"] for e in answer.get_json()["errors"]] == ["format"]
