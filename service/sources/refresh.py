@@ -195,7 +195,8 @@ def _finish(settings: Settings, run: Run, now: datetime, outcome: str, reason: s
         source = session.get(Source, run.source_id)
         assert record is not None and source is not None
         record.outcome, record.reason, record.finished_at = outcome, reason, now
-        record.counts = counts or {}
+        # A 304 or the same bytes leave the active version as it was: so are its counts.
+        record.counts = counts if counts is not None else dict(run.counts) if checked else {}
         record.previous_counts = run.counts
         for name, value in (facts or {}).items():
             setattr(record, name, value)

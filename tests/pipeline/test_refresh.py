@@ -60,6 +60,7 @@ def test_a_304_moves_the_check_time_but_not_the_change_time(pipeline: Pipeline,
     with time_machine.travel(clock.now() + timedelta(hours=1)):
         second = pipeline.refresh(source["id"])
     assert second["last_refresh"]["outcome"] == "not_modified"
+    assert second["last_refresh"]["counts"] == first["counts"]
     assert feeds.headers_seen("/sample.json")[-1].get("If-None-Match")
     assert second["last_changed_at"] == first["last_changed_at"]
     assert second["last_checked_at"] > first["last_checked_at"]
