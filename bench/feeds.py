@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import show
 from bench.feedgen import generate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,23 +41,29 @@ def run() -> dict[str, Any]:
     return result
 
 
+def add_source(database_url: str, feed: Path) -> str:
+    """Register `feed` as a source straight in the database (no server needed); its id."""
+    from service.store.db import write_session
+    from service.store.pipeline import Source
+
+    with write_session(database_url) as session:
+        session.add(Source(id="src_bench", name="generated CSL", format="csl-json",
+                           url=feed.as_uri(), schedule="0 */6 * * *", enabled=True,
+                           staleness_limit_hours=48, max_drop_percent=20,
+                           created_at=datetime.now(UTC), created_by="bench", counts={}))
+    return "src_bench"
+
+
 def _child(work: Path) -> dict[str, Any]:
     from config.settings import Settings
     from service.sources.refresh import refresh
-    from service.store.db import write_session
     from service.store.migrate import upgrade
-    from service.store.pipeline import Source
 
     feed = work / "csl.json"
     settings = Settings(database_url=f"sqlite:///{work / 'bench.db'}", redis_url="",
                         var_dir=str(work), decision_log_spool="")
     upgrade(settings.database_url)
-    now = datetime.now(UTC)
-    with write_session(settings.database_url) as session:
-        session.add(Source(id="src_bench", name="bench", format="csl-json",
-                           url=feed.as_uri(), schedule="0 */6 * * *", enabled=True,
-                           staleness_limit_hours=48, max_drop_percent=20, created_at=now,
-                           created_by="bench", counts={}))
+    add_source(settings.database_url, feed)
     rss_before = _peak_mb()
     started = time.perf_counter()
     first = refresh(settings, "src_bench", None, "bench", lambda: datetime.now(UTC))
@@ -103,5 +110,4 @@ if __name__ == "__main__":
     if "--child" in sys.argv:
         print(json.dumps(_child(Path(sys.argv[-1]))))
     else:
-        for key, value in run().items():
-            print(f"{key}: {value}")
+        show(run())

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import csv
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from bench import show
 from service.screening.matcher import REVIEW_THRESHOLD, similarity
 from service.screening.normalise import name_key
 from service.screening.parts import parse
@@ -71,11 +71,5 @@ def run(path: Path = CASES) -> dict[str, Any]:
     return result
 
 
-def main() -> int:
-    for key, value in run().items():
-        print(f"  {key}: {value}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    show(run())

@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from bench.feedgen import generate
+from bench.feeds import add_source
 from bench.server import Server
 
 ROUNDS = 10
@@ -58,20 +59,13 @@ def _import_csl(server: Server) -> dict[str, Any]:
     """Import a generated CSL-sized feed, then wait until every process serves it."""
     from config.settings import Settings
     from service.sources.refresh import refresh
-    from service.store.db import write_session
-    from service.store.pipeline import Source
 
     feed = server.database.parent / "csl.json"
     generate(feed, "csl-json", entries=20_000, names=60_000)
     settings = Settings(database_url=f"sqlite:///{server.database}", redis_url=server.redis_url,
                         var_dir=str(server.database.parent), decision_log_spool="")
-    now = datetime.now(UTC)
-    with write_session(settings.database_url) as session:
-        session.add(Source(id="src_bench", name="generated CSL", format="csl-json",
-                           url=feed.as_uri(), schedule="0 */6 * * *", enabled=True,
-                           staleness_limit_hours=48, max_drop_percent=20, created_at=now,
-                           created_by="bench", counts={}))
-    done = refresh(settings, "src_bench", None, "bench", lambda: datetime.now(UTC))
+    source_id = add_source(settings.database_url, feed)
+    done = refresh(settings, source_id, None, "bench", lambda: datetime.now(UTC))
     started = time.perf_counter()
     wanted, in_a_row = done["data_version"], 0
     while in_a_row < IN_A_ROW and time.perf_counter() - started < 120:

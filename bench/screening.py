@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import random
 import resource
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
+from bench import show
 from service.screening.index import word_keys
 from service.screening.matcher import Screener
 from service.screening.normalise import name_key
@@ -140,11 +140,5 @@ def run() -> dict[str, Any]:
     }
 
 
-def main() -> int:
-    for key, value in run().items():
-        print(f"  {key}: {value}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    show(run())

@@ -7,6 +7,7 @@ Job state lives in Redis and goes with it: the durable record of a refresh is it
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from typing import Any
 
 import redis
@@ -24,7 +25,7 @@ from rq.registry import (
 
 from service import outbox
 from service.api import openapi, responses
-from service.api.resources import json_response, page_limit
+from service.api.resources import json_response, listing
 from service.auth import Role, requires
 from service.context import services
 from service.decisions import iso
@@ -60,14 +61,7 @@ def job_json(job: Job) -> dict[str, Any]:
 @requires(Role.ADMIN)
 def list_jobs() -> Response:
     """Jobs by status (queued first), a page at a time; `cursor` is the last id of a page."""
-    if unknown := sorted(set(request.args) - {"status", "limit", "cursor"}):
-        raise InvalidInput(f"Cannot filter by {', '.join(unknown)}.",
-                           [{"field": name, "message": "not a query parameter of this list"}
-                            for name in unknown])
-    limit, wanted = page_limit(), request.args.get("status")
-    if wanted is not None and wanted not in STATUSES:
-        raise InvalidInput(f"status is one of {', '.join(STATUSES)}.",
-                           [{"field": "status", "message": "unknown status"}])
+    limit, wanted = listing({"status": STATUSES}), request.args.get("status")
     queue = _queue()
     ids: list[str] = []
     for status in [wanted] if wanted else list(STATUSES):
@@ -139,8 +133,6 @@ def _shown(value: Any) -> Any:
 
 
 def _utc(value: Any) -> Any:
-    from datetime import UTC
-
     return None if value is None else value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, g, request
 from pydantic import Field
 
 from service.api import openapi, responses
-from service.api.resources import json_response, page_limit
+from service.api.resources import answer_page, current, json_response, listing
 from service.api.schemas import PRINTABLE, Strict
 from service.auth import Role, requires
 from service.context import services
 from service.decisions import iso
-from service.errors import Conflict, InvalidInput, NotFound
+from service.errors import Conflict, NotFound
 from service.matching import decide
 from service.parsing import parse
 from service.store.db import read_session, write_session
@@ -29,7 +28,8 @@ from service.store.versions import Writer, latest
 
 bp = Blueprint("matches", __name__)
 STATUSES = ("pending", "confirmed", "dismissed")
-_FILTERS = ("status", "vendor_id", "designation_id")
+FILTERS: dict[str, tuple[str, ...] | None] = {"status": STATUSES, "vendor_id": None,
+                                               "designation_id": None}
 
 
 class VerdictIn(Strict):
@@ -50,31 +50,17 @@ def match_json(match: Match, designation: Designation | None) -> dict[str, Any]:
 @bp.get("/matches")
 @requires(Role.VIEWER)
 def list_matches() -> Response:
-    limit = page_limit()
-    for name in request.args:
-        if name not in (*_FILTERS, "limit", "cursor"):
-            raise InvalidInput(f"Cannot filter by {name!r}.",
-                               [{"field": name, "message": "not a filterable field"}])
-    status = request.args.get("status")
-    if status is not None and status not in STATUSES:
-        raise InvalidInput(f"status is one of {', '.join(STATUSES)}.",
-                           [{"field": "status", "message": "unknown status"}])
-    newest = (sa.select(Match.id, sa.func.max(Match.version).label("v"))
-              .group_by(Match.id).subquery())
-    query = (sa.select(Match).join(newest, (Match.id == newest.c.id)
-                                   & (Match.version == newest.c.v))
-             .where(Match.deleted.is_(False)).order_by(Match.id))
-    for name in _FILTERS:
+    limit = listing(FILTERS)
+    query = current(Match)
+    for name in FILTERS:
         if (value := request.args.get(name)) is not None:
             query = query.where(getattr(Match, name) == value)
     if cursor := request.args.get("cursor"):
         query = query.where(Match.id > cursor)
     with read_session(services().settings.database_url) as session:
-        rows = list(session.scalars(query.limit(limit + 1)))
         items = [match_json(m, latest(session, Designation, m.designation_id))
-                 for m in rows[:limit]]
-    return json_response({"items": items,
-                          "next_cursor": rows[limit - 1].id if len(rows) > limit else None})
+                 for m in session.scalars(query.limit(limit + 1))]
+    return answer_page(items, limit)
 
 
 @bp.get("/matches/<match_id>")
@@ -127,5 +113,5 @@ openapi.describe(
     {"matches.list_matches": {"200": openapi.Page(responses.Match)},
      "matches.get_match": {"200": responses.Match},
      "matches.confirm": {"200": responses.Match}, "matches.dismiss": {"200": responses.Match}},
-    {"matches.list_matches": {"status": STATUSES, "vendor_id": None, "designation_id": None}},
+    {"matches.list_matches": FILTERS},
 )

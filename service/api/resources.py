@@ -7,10 +7,10 @@ then publishes the new snapshot before answering, so the next decision anywhere 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, g, request
@@ -27,6 +27,7 @@ from service.store.models import Versioned
 from service.store.versions import Writer, latest
 
 MAX_PAGE = 500
+V = TypeVar("V", bound=Versioned)
 
 
 @dataclass(frozen=True)
@@ -89,25 +90,47 @@ def page_limit() -> int:
     return int(digits[1])
 
 
-def page(session: Session, resource: Resource) -> dict[str, Any]:
-    """One page of current records ordered by id, filtered by query parameters."""
-    limit = page_limit()
-    table = resource.table
+def listing(filters: Mapping[str, Collection[str] | None]) -> int:
+    """Check a list's query: refuse parameters it does not take and filter values outside
+    their choices (None: any text), naming each; return the page size."""
+    if unknown := sorted(set(request.args) - set(filters) - {"limit", "cursor"}):
+        raise InvalidInput(f"Cannot filter by {', '.join(unknown)}.",
+                           [{"field": name, "message": "not a query parameter of this list"}
+                            for name in unknown])
+    for name, choices in filters.items():
+        value = request.args.get(name)
+        if choices is not None and value is not None and value not in choices:
+            raise InvalidInput(f"{name} is one of {', '.join(choices)}.",
+                               [{"field": name, "message": f"unknown {name}"}])
+    return page_limit()
+
+
+def answer_page(items: list[dict[str, Any]], limit: int) -> Response:
+    """Answer the first `limit` of `items`, read one beyond the page to know if more follow."""
+    more = len(items) > limit
+    return json_response({"items": items[:limit],
+                          "next_cursor": items[limit - 1]["id"] if more else None})
+
+
+def current(table: type[V]) -> sa.Select[V]:
+    """The newest version of each record not withdrawn, ordered by id."""
     newest = (sa.select(table.id, sa.func.max(table.version).label("v"))
               .group_by(table.id).subquery())
-    query = (sa.select(table).join(newest, (table.id == newest.c.id)
-                                   & (table.version == newest.c.v))
-             .where(table.deleted.is_(False)).order_by(table.id))
+    return (sa.select(table).join(newest, (table.id == newest.c.id)
+                                  & (table.version == newest.c.v))
+            .where(table.deleted.is_(False)).order_by(table.id))
+
+
+def page(session: Session, resource: Resource) -> dict[str, Any]:
+    """One page of current records ordered by id, filtered by query parameters."""
+    table = resource.table
+    limit = listing(dict.fromkeys(filterable(resource)))
+    query = current(table)
     if cursor := request.args.get("cursor"):
         query = query.where(table.id > cursor)
-    filters = filterable(resource)
     for name, value in request.args.items():
-        if name in {"limit", "cursor"}:
-            continue
-        if name not in filters:
-            raise InvalidInput(f"Cannot filter by {name!r}.",
-                               [{"field": name, "message": "not a filterable field"}])
-        query = query.where(getattr(table, resource.columns_of.get(name, name)) == value)
+        if name not in {"limit", "cursor"}:
+            query = query.where(getattr(table, resource.columns_of.get(name, name)) == value)
     rows = list(session.scalars(query.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

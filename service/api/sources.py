@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from service import outbox
 from service.api import openapi, responses
-from service.api.resources import json_response, page_limit
+from service.api.resources import answer_page, json_response, listing
 from service.api.source_schemas import ApprovalIn, SourceIn, SourcePatch
 from service.auth import Role, requires
 from service.context import services
 from service.decisions import iso
-from service.errors import Conflict, InvalidInput, NotFound
+from service.errors import Conflict, NotFound
 from service.parsing import parse, validate
+from service.sources.freshness import Age
 from service.sources.refresh import refresh_json
 from service.store.db import read_session, write_session
 from service.store.pipeline import Refresh, Source
@@ -45,8 +46,7 @@ def source_json(source: Source, now: datetime) -> dict[str, Any]:
             "last_changed_at": iso(source.last_changed_at),
             "last_attempt_at": iso(source.last_attempt_at), "last_error": source.last_error,
             "age_seconds": None if age is None else int(age.total_seconds()),
-            "stale": source.enabled and (now - (source.last_checked_at or source.created_at)
-                                         ).total_seconds() > limit * 3600,
+            "stale": source.enabled and Age.of(source).stale(now),
             "created_at": iso(source.created_at), "created_by": source.created_by}
 
 
@@ -92,20 +92,14 @@ def create_source() -> Response:
 @bp.get("/sources")
 @requires(Role.ADMIN)
 def list_sources() -> Response:
-    if unknown := sorted(set(request.args) - {"limit", "cursor"}):
-        raise InvalidInput(f"Cannot filter by {', '.join(unknown)}.",
-                           [{"field": name, "message": "not a query parameter of this list"}
-                            for name in unknown])
-    ctx, limit = services(), page_limit()
+    ctx, limit = services(), listing({})
     query = sa.select(Source).where(Source.deleted.is_(False)).order_by(Source.id)
     if cursor := request.args.get("cursor"):
         query = query.where(Source.id > cursor)
     with read_session(ctx.settings.database_url) as session:
-        rows = list(session.scalars(query.limit(limit + 1)))
         now = ctx.clock()
-        items = [source_json(s, now) for s in rows[:limit]]
-    return json_response({"items": items,
-                          "next_cursor": rows[limit - 1].id if len(rows) > limit else None})
+        items = [source_json(s, now) for s in session.scalars(query.limit(limit + 1))]
+    return answer_page(items, limit)
 
 
 @bp.get("/sources/<source_id>")

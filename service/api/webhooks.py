@@ -17,7 +17,7 @@ from pydantic.json_schema import JsonDict
 from sqlalchemy.orm import Session
 
 from service.api import openapi
-from service.api.resources import json_response, page_limit
+from service.api.resources import answer_page, json_response, listing
 from service.api.schemas import Kind, RecordId, Strict, Text
 from service.auth import Role, requires
 from service.context import services
@@ -136,22 +136,6 @@ def find(session: Session, webhook_id: str, lock: bool = False) -> WebhookRow:
     return row
 
 
-def page(items: list[dict[str, Any]], limit: int) -> Response:
-    """Answer the first `limit` of `items` (one more was read to know whether more follow)."""
-    more = len(items) > limit
-    return json_response({"items": items[:limit],
-                          "next_cursor": items[limit - 1]["id"] if more else None})
-
-
-def listing(allowed: set[str]) -> int:
-    """Refuse query parameters a list does not take; return its page size."""
-    if unknown := sorted(set(request.args) - allowed - {"limit", "cursor"}):
-        raise InvalidInput(f"Cannot filter by {', '.join(unknown)}.",
-                           [{"field": name, "message": "not a query parameter of this list"}
-                            for name in unknown])
-    return page_limit()
-
-
 @bp.post("/webhooks")
 @requires(Role.ADMIN)
 def create_webhook() -> Response:
@@ -171,12 +155,13 @@ def create_webhook() -> Response:
 @bp.get("/webhooks")
 @requires(Role.ADMIN)
 def list_webhooks() -> Response:
-    limit = listing(set())
+    limit = listing({})
     query = sa.select(WebhookRow).where(WebhookRow.deleted.is_(False)).order_by(WebhookRow.id)
     if cursor := request.args.get("cursor"):
         query = query.where(WebhookRow.id > cursor)
     with read_session(services().settings.database_url) as session:
-        return page([webhook_json(r) for r in session.scalars(query.limit(limit + 1))], limit)
+        return answer_page([webhook_json(r) for r in session.scalars(query.limit(limit + 1))],
+                           limit)
 
 
 @bp.get("/webhooks/<webhook_id>")
@@ -221,10 +206,8 @@ def delete_webhook(webhook_id: str) -> Response:
 @requires(Role.ADMIN)
 def list_messages(webhook_id: str) -> Response:
     """The newest messages first, each with its attempts; `?status=` filters."""
-    limit, status = listing({"status"}), request.args.get("status")
-    if status is not None and status not in set(MessageStatus):
-        raise InvalidInput(f"status is one of {', '.join(MessageStatus)}.",
-                           [{"field": "status", "message": "not a message status"}])
+    limit = listing({"status": tuple(MessageStatus)})
+    status = request.args.get("status")
     with read_session(services().settings.database_url) as session:
         find(session, webhook_id)
         try:
@@ -232,7 +215,7 @@ def list_messages(webhook_id: str) -> Response:
         except LookupError:
             raise InvalidInput("The cursor names no message of this webhook.",
                                [{"field": "cursor", "message": "unknown cursor"}]) from None
-    return page(found, limit)
+    return answer_page(found, limit)
 
 
 openapi.describe(

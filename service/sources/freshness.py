@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -31,6 +32,13 @@ class Age:
 
     def stale(self, now: datetime) -> bool:
         return now - self.checked_at > self.limit
+
+    @classmethod
+    def of(cls, source: Any) -> Age:
+        """The age of a source row (or a row of its id, name, created_at, last_checked_at and
+        staleness_limit_hours)."""
+        return cls(source.id, source.name, source.last_checked_at or source.created_at,
+                   timedelta(hours=source.staleness_limit_hours))
 
 
 class Freshness:
@@ -61,8 +69,7 @@ class Freshness:
                     sa.select(Source.id, Source.name, Source.created_at,
                               Source.last_checked_at, Source.staleness_limit_hours)
                     .where(Source.enabled.is_(True), Source.deleted.is_(False)))
-                self._ages = [Age(row.id, row.name, row.last_checked_at or row.created_at,
-                                  timedelta(hours=row.staleness_limit_hours)) for row in rows]
+                self._ages = [Age.of(row) for row in rows]
         except sa.exc.SQLAlchemyError:
             pass  # keep the last reading
         self._read_at = time.monotonic()

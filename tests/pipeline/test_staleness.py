@@ -57,9 +57,23 @@ def test_feed_age_and_queue_figures_are_in_the_metrics(pipeline: Pipeline,
                                                        feeds: FeedServer) -> None:
     source = pipeline.add_source(feeds.url("/sample.json"))
     pipeline.refresh(source["id"])
-    pipeline.app.extensions["eligibility"].freshness.forget()
-    text = pipeline.client.get("/metrics").get_data(as_text=True)
+    allowed = 'eligibility_decisions_total{basis="not_listed",verdict="allow"}'
+    before = _figure(metrics(pipeline), allowed)
+    answer(pipeline)
+    text = metrics(pipeline)
     assert f'eligibility_feed_age_seconds{{name="Test feed",source="{source["id"]}"}}' in text
     assert "eligibility_queue_depth 0.0" in text
     assert "eligibility_outbox_pending 0.0" in text
-    assert 'eligibility_decisions_total{basis=' in text or "eligibility_decisions" in text
+    assert _figure(text, allowed) == before + 1  # decisions by verdict count this one
+
+
+def metrics(pipeline: Pipeline) -> str:
+    return str(pipeline.client.get("/metrics").get_data(as_text=True))
+
+
+def _figure(text: str, name: str) -> float:
+    """The value of the sample `name` in Prometheus text, 0 if it is not there yet."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return 0.0

@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 
 import pytest
+from rq import Queue
 from rq.job import Job
-from rq.registry import StartedJobRegistry
+from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from bench.feedgen import generate
 from config.settings import PROJECT_ROOT
@@ -100,12 +101,9 @@ def test_a_killed_import_leaves_the_old_list_and_is_retried_once(
     assert len({d.id for d in feed_designations(pipeline, source["id"])}) == 20_000 + 13
 
 
-def _run_retry(pipeline: Pipeline, queue: object, job_id: str) -> None:
-    """The retry waits out RQ's interval; move it on instead of sleeping through it."""
-    from rq import Queue
-    from rq.registry import ScheduledJobRegistry
-
-    assert isinstance(queue, Queue)
+def _run_retry(pipeline: Pipeline, queue: Queue, job_id: str) -> None:
+    """The retry waits out RQ's interval; move it on instead of sleeping through it. (Not
+    through RQ's scheduler: the killed worker still holds its lock until that expires.)"""
     scheduled = ScheduledJobRegistry(queue=queue)
     if job_id in scheduled.get_job_ids():
         scheduled.remove(job_id)
