@@ -7,6 +7,7 @@ schedule slot), so a second scheduler started by mistake doubles nothing.
 SCHEDULES = {
     "workers.jobs.refresh_due_sources": "* * * * *",  # each source has its own cron schedule
     "workers.jobs.relay_outbox": "* * * * *",  # picks up work Redis lost or never got
+    "workers.jobs.rescreen_outdated": "* * * * *",  # vendors an older matcher screened
     "workers.jobs.recompute": "*/15 * * * *",  # a backstop for missed answer expiries
     "workers.jobs.verify_audit_chain": "17 * * * *",
 }

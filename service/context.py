@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,8 +13,11 @@ from config.settings import Settings
 from service import outbox
 from service.decision_log import DecisionLog
 from service.eligibility import Policy
+from service.metrics import POST_COMMIT_FAILURES
 from service.snapshot import SnapshotHolder
 from service.sources.freshness import Freshness
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,10 +37,21 @@ class Services:
         """Whether any enabled source's lists are older than its staleness limit."""
         return self.freshness.stale(now)
 
-    def committed(self, data_version: int) -> None:
+    def committed(self, data_version: int | None) -> None:
         """After a write: serve the new version here, tell the other processes, and hand the
-        follow-up work the write recorded (recompute, screen) to the queue."""
-        self.snapshots.publish(data_version)
+        follow-up work the write recorded (recompute, notify) to the queue.
+
+        Nothing here may turn the committed write into an error for its client: a failure is
+        logged and counted, and caught up later (the snapshot follows the database's version
+        within `snapshot_poll_seconds`, the scheduled relay within a minute).
+        """
+        if data_version is not None:
+            try:
+                self.snapshots.publish(data_version)
+            except Exception:  # broad on purpose: the write is committed whatever happened
+                POST_COMMIT_FAILURES.labels("publish").inc()
+                log.exception("could not serve data version %s yet; the poll catches up",
+                              data_version)
         outbox.relay_quietly(self.settings, self.clock())
 
     def out_of_touch(self, now: datetime) -> bool:

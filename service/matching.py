@@ -10,16 +10,21 @@ The pure matcher (`service.screening`) scores names; this module decides what a 
   as the designation's names stay as they were; when they change, it is asked again;
 - a pending or automatic match that no longer hits is withdrawn.
 
-Only the pairs in scope are looked at: a renamed vendor against every designation, or a
-refresh's new and renamed designations against every vendor, so a refresh that changed 100
-entries screens 100 entries, not 60,000 names.
+Screening belongs to the write that changes names, in its transaction: a vendor created or
+renamed is screened against the active lists before its `2xx` (`screen_vendor`, with the
+index the process already keeps for the active lists), and a list version or a designation
+entered by hand screens every vendor against its new and renamed entries before it becomes
+visible (`screen_designations`). Writes are serialised (`store.db`), so of a vendor write and
+a list change running at once, the later one sees the other and screens the pair. A vendor
+whose last screening was by an older matcher (`MATCHER_VERSION`) is `screening_pending` until
+`rescreen` has screened it again.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Container, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -28,17 +33,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
-from service import outbox
+from service.screening import MATCHER_VERSION
 from service.screening.listed import listed_names
 from service.screening.matcher import Hit, Screener
-from service.snapshot import announce
-from service.store.db import write_session
-from service.store.models import Designation, Match, Vendor
+from service.snapshot import SnapshotHolder, announce
+from service.store.db import read_session, write_session
+from service.store.models import Designation, Match, Vendor, VendorScreening
 from service.store.versions import Writer
-from service.views import as_of
+from service.views import View, as_of
 
 V = TypeVar("V", Vendor, Designation)
 SCREENER = "screening"  # who a machine-made match is recorded by
+RESCREEN_BATCH = 200  # vendors per transaction of a re-screen
 
 
 @dataclass(frozen=True)
@@ -55,32 +61,59 @@ def names_digest(designation: Designation) -> str:
     return hashlib.sha256(names).hexdigest()
 
 
-def screen(session: Session, writer: Writer, vendor_ids: Sequence[str] | None,
-           designation_ids: Sequence[str] | None) -> Outcome:
-    """Screen the vendors in scope against the designations in scope (None: all of them)."""
-    vendors: list[Vendor] = _current(session, Vendor, vendor_ids)
-    designations = [d for d in _current(session, Designation, designation_ids)
-                    if d.removed_at is None]
-    by_id = {d.id: d for d in designations}
-    screener = Screener((d.id, listed_names(d.name, d.alt_names)) for d in designations)
-    hits: dict[tuple[str, str], Hit] = {}
-    for vendor in vendors:
-        for hit in screener.screen([vendor.name, *vendor.aliases]):
-            hits[(vendor.id, hit.designation_id)] = hit
-    existing = _matches(session, [v.id for v in vendors] if vendor_ids is not None else None,
-                        list(by_id) if designation_ids is not None else None)
+def screen_designations(session: Session, writer: Writer,
+                        designation_ids: Sequence[str] | None) -> Outcome:
+    """Screen every vendor against the designations `designation_ids` (new or renamed; None:
+    every designation)."""
+    vendors: list[Vendor] = _current(session, Vendor, None)
+    designations = {d.id: d for d in _current(session, Designation, designation_ids)
+                    if d.removed_at is None}
+    screener = Screener((d.id, listed_names(d.name, d.alt_names))
+                        for d in designations.values())
+    found = {(vendor.id, hit.designation_id): hit for vendor in vendors
+             for hit in screener.screen(names_of(vendor))}
+    existing = _matches(session, None, None if designation_ids is None else list(designations))
+    return _settle(writer.acting_as(SCREENER), found, designations, existing, designations,
+                   len(vendors))
+
+
+def screen_vendor(session: Session, writer: Writer, vendor: Vendor, view: View) -> Outcome:
+    """Screen a vendor just written against the active lists of `view`, which must hold every
+    designation committed before this transaction (see `store.db`), and mark it screened."""
+    assert view.screener is not None  # the snapshot holder gives its latest view one
+    found = {(vendor.id, hit.designation_id): hit
+             for hit in view.screener.screen(names_of(vendor))}
+    designations = {d.id: d for d in _current(session, Designation, [d for _, d in found])}
+    existing = _matches(session, [vendor.id], None)
+    outcome = _settle(writer.acting_as(SCREENER), found, designations, existing,
+                      dict(view.listed), 1)
+    mark_screened(session, [vendor.id], writer.now)
+    return outcome
+
+
+def names_of(vendor: Vendor) -> list[str]:
+    return [vendor.name, *vendor.aliases]
+
+
+def _settle(writer: Writer, found: dict[tuple[str, str], Hit],
+            designations: dict[str, Designation], existing: dict[tuple[str, str], Match],
+            listed: Container[str], vendors: int) -> Outcome:
+    """Write the matches the hits call for; withdraw the machine-made matches on designations
+    still listed that no longer hit."""
     confirmed = pending = withdrawn = 0
-    for pair, hit in hits.items():
-        designation = by_id[pair[1]]
-        status = _record(writer, existing.get(pair), pair, hit, names_digest(designation))
+    for pair, hit in found.items():
+        if pair[1] not in designations:
+            continue
+        status = _record(writer, existing.get(pair), pair, hit,
+                         names_digest(designations[pair[1]]))
         confirmed += status == "confirmed"
         pending += status == "pending"
     for pair, match in existing.items():
-        if pair not in hits and pair[1] in by_id and _machine_made(match):
+        if pair not in found and pair[1] in listed and _machine_made(match):
             writer.change(Match, match, {"reason": "no longer matches"}, deleted=True,
                           action="withdraw")
             withdrawn += 1
-    return Outcome(len(vendors), len(designations), confirmed, pending, withdrawn)
+    return Outcome(vendors, len(designations), confirmed, pending, withdrawn)
 
 
 def _record(writer: Writer, match: Match | None, pair: tuple[str, str], hit: Hit,
@@ -117,8 +150,8 @@ def _current(session: Session, table: type[V], ids: Sequence[str] | None) -> lis
     return as_of(session.scalars(query), None)
 
 
-def _matches(session: Session, vendor_ids: list[str] | None,
-             designation_ids: list[str] | None) -> dict[tuple[str, str], Match]:
+def _matches(session: Session, vendor_ids: list[str] | None, designation_ids: list[str] | None
+             ) -> dict[tuple[str, str], Match]:
     query = sa.select(Match)
     if vendor_ids is not None:
         query = query.where(Match.vendor_id.in_(vendor_ids))
@@ -127,18 +160,52 @@ def _matches(session: Session, vendor_ids: list[str] | None,
     return {(m.vendor_id, m.designation_id): m for m in as_of(session.scalars(query), None)}
 
 
-def screen_and_publish(settings: Settings, vendor_ids: Sequence[str] | None,
-                       designation_ids: Sequence[str] | None,
-                       clock: Callable[[], datetime]) -> dict[str, int]:
-    """The screening job: screen, commit, tell the web processes, relay the follow-up work."""
-    now = clock()
-    with write_session(settings.database_url) as session:
-        writer = Writer(session, SCREENER, now)
-        outcome = screen(session, writer, vendor_ids, designation_ids)
-    if writer.data_version is not None:
-        announce(settings.redis_url, writer.data_version)
-    outbox.relay_quietly(settings, now)
-    return asdict(outcome)
+def mark_screened(session: Session, vendor_ids: Iterable[str], now: datetime) -> None:
+    """Record that this matcher has screened the vendors against every active list."""
+    for vendor_id in vendor_ids:
+        session.merge(VendorScreening(vendor_id=vendor_id, matcher=MATCHER_VERSION,
+                                      screened_at=now))
+
+
+def outdated(session: Session, limit: int) -> list[str]:
+    """Vendors not yet screened by this matcher, at most `limit`."""
+    done = sa.select(VendorScreening.vendor_id).where(VendorScreening.matcher >= MATCHER_VERSION)
+    query = sa.select(Vendor.id).distinct().where(Vendor.id.not_in(done)).order_by(Vendor.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def rescreen(settings: Settings, clock: Callable[[], datetime]) -> dict[str, int]:
+    """The re-screen job: screen the vendors an older matcher screened last against every
+    active list, a batch per transaction, each batch against the lists as they then are."""
+    holder = SnapshotHolder(settings.database_url, settings.redis_url, 0.0, clock)
+    screened = confirmed = pending = withdrawn = 0
+    while True:
+        with read_session(settings.database_url) as session:
+            batch = outdated(session, RESCREEN_BATCH)
+        if not batch:
+            break
+        with write_session(settings.database_url) as session:
+            view = holder.refresh().current  # writes are serialised: this is what is active
+            writer = Writer(session, SCREENER, clock())
+            for vendor in _current(session, Vendor, batch):
+                done = screen_vendor(session, writer, vendor, view)
+                confirmed, pending = confirmed + done.confirmed, pending + done.pending
+                withdrawn += done.withdrawn
+            mark_screened(session, batch, writer.now)  # a withdrawn vendor needs nothing more
+            writer.bump()  # the snapshots must learn that these vendors are screened now
+            screened += len(batch)
+        if writer.data_version is not None:
+            announce(settings.redis_url, writer.data_version)
+    return {"vendors": screened, "confirmed": confirmed, "pending": pending,
+            "withdrawn": withdrawn}
+
+
+def pending_screening(settings: Settings) -> int:
+    """How many vendors wait for the matcher in use to screen them."""
+    done = sa.select(VendorScreening.vendor_id).where(VendorScreening.matcher >= MATCHER_VERSION)
+    with read_session(settings.database_url) as session:
+        return session.scalar(sa.select(sa.func.count(sa.distinct(Vendor.id)))
+                              .where(Vendor.id.not_in(done))) or 0
 
 
 def decide(writer: Writer, match: Match, status: str, reason: str) -> Match:

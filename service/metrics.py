@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 DECISIONS = Counter("eligibility_decisions", "Decisions answered", ["verdict", "basis"])
 DATA_VERSION = Gauge("eligibility_snapshot_data_version", "Data version of this process's snapshot")
+POST_COMMIT_FAILURES = Counter(
+    "eligibility_post_commit_failures", "Work after a committed write that failed (it is "
+    "caught up later: the relay by the scheduler, the snapshot by the version poll)", ["step"])
 SNAPSHOT_BUILT = Gauge("eligibility_snapshot_built_timestamp_seconds",
                        "When this process built its snapshot (Unix time)")
 
@@ -51,6 +54,7 @@ class WorkCollector(Collector):
     def _queue(self) -> Iterator[Metric]:
         from rq.registry import FailedJobRegistry
 
+        from service.matching import pending_screening
         from service.outbox import pending, work_queue
 
         try:
@@ -64,7 +68,11 @@ class WorkCollector(Collector):
                                 value=failed)
         try:
             waiting = pending(self.settings)
+            unscreened = pending_screening(self.settings)
         except sa.exc.SQLAlchemyError:
             return
         yield GaugeMetricFamily("eligibility_outbox_pending", "Follow-up work not yet done",
                                 value=waiting)
+        yield GaugeMetricFamily("eligibility_vendors_screening_pending",
+                                "Vendors the matcher in use has not screened yet (their "
+                                "answers are review / screening_pending)", value=unscreened)

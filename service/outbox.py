@@ -20,11 +20,12 @@ from typing import Any, ParamSpec, TypeVar
 import redis
 import sqlalchemy as sa
 from rq import Queue, Retry, get_current_job
-from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
+from service.metrics import POST_COMMIT_FAILURES
 from service.store.db import read_session, write_session
 from service.store.pipeline import OutboxRow
 
@@ -90,11 +91,19 @@ def relay(settings: Settings, now: datetime, limit: int = 1000) -> int:
 
 
 def relay_quietly(settings: Settings, now: datetime) -> None:
-    """Relay now if Redis is there; if it is not, the scheduled relay catches up later."""
+    """Relay now if it can be done; if not, the scheduled relay catches up within a minute.
+
+    This runs after a commit: whatever goes wrong here, the write stays committed and its
+    client gets its answer, so every error is caught, logged and counted, never raised.
+    """
     try:
         relay(settings, now)
     except (redis.RedisError, sa.exc.SQLAlchemyError, ValueError) as exc:
+        POST_COMMIT_FAILURES.labels("relay").inc()
         log.warning("outbox relay deferred: %s", exc)
+    except Exception:  # broad on purpose: see above; the traceback says what it was
+        POST_COMMIT_FAILURES.labels("relay").inc()
+        log.exception("outbox relay failed; the scheduled relay will catch up")
 
 
 def rq_id(queue_name: str, job_id: str) -> str:
@@ -117,7 +126,10 @@ def _enqueue(queue: Queue, row: OutboxRow, now: datetime) -> bool:
         status = existing.get_status(refresh=False)
         if status != JobStatus.FINISHED:
             return False  # queued, running, scheduled, or failed for good (an admin retries it)
-        existing.delete()  # finished, yet the row is pending: its work was lost; run it again
+        try:  # finished, yet the row is pending: its work was lost; run it again
+            existing.delete()
+        except (NoSuchJobError, InvalidJobOperation):
+            pass  # it expired between the fetch and the delete: gone either way
     options: dict[str, Any] = {"job_id": rq_id(queue.name, row.job_id), "retry": RETRY,
                                "job_timeout": JOB_TIMEOUT, "unique": True,
                                "description": row.job_id, "meta": {"outbox": row.job_id}}

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from service import eligibility as el
-from service.screening import layers
+from service.screening import MATCHER_VERSION, layers
 from service.screening.layers import Layered
 from service.screening.listed import listed_names
 from service.screening.matcher import Screener
@@ -231,8 +231,14 @@ def _add_parties(view: View, records: Records, known_at: datetime | None) -> Non
     for vendor in view.vendors.values():
         view.parties[vendor.id] = el.Party(
             vendor.id, vendor.name, tuple(linked[vendor.id].values()),
-            tuple(possible[vendor.id]),
+            tuple(possible[vendor.id]), _screened(records, vendor.id, known_at),
         )
+
+
+def _screened(records: Records, vendor_id: str, known_at: datetime | None) -> bool:
+    """Whether the matcher in use has screened the vendor against the active lists. A view of
+    the past replays the matches recorded by then: screening state is not part of history."""
+    return known_at is not None or records.screened.get(vendor_id, 0) >= MATCHER_VERSION
 
 
 def _add_licences(view: View, records: Records, known_at: datetime | None) -> None:

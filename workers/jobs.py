@@ -59,9 +59,16 @@ def activate_held(refresh_id: str, approver: str) -> dict[str, Any]:
 @done_when_finished
 def screen(vendor_ids: list[str] | None = None,
            designation_ids: list[str] | None = None) -> dict[str, Any]:
-    from service.matching import screen_and_publish
+    """Re-screen the vendors an older matcher screened last. (Writes screen what they change
+    themselves; the arguments are those of outbox rows from before that, and are ignored.)"""
+    return rescreen_outdated()
 
-    return screen_and_publish(from_env(), vendor_ids, designation_ids, clock.now)
+
+def rescreen_outdated() -> dict[str, Any]:
+    """Screen every vendor not yet screened by the matcher in use (the scheduler runs this)."""
+    from service.matching import rescreen
+
+    return rescreen(from_env(), clock.now)
 
 
 @done_when_finished

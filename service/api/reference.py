@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from service import outbox
+from service import matching
 from service.api import schemas
 from service.api.resources import Resource, register
 from service.context import services
@@ -32,18 +32,19 @@ def _vendor_status(row: m.Versioned) -> dict[str, Any]:
 
 
 def _screen_vendor(writer: Writer, row: m.Vendor, before: m.Vendor | None) -> None:
-    """A vendor is screened when it is created or renamed (api.md)."""
+    """A vendor created or renamed is screened against the active lists before its answer
+    (api.md). Writes are serialised, so the lists committed so far are the active ones; the
+    process's snapshot is brought up to them (it usually is already) and its index used."""
     if before is None or (before.name, before.aliases) != (row.name, row.aliases):
-        outbox.add(writer.session, "screen", f"vendor:{row.id}:{row.version}",
-                   {"vendor_ids": [row.id]}, writer.now)
+        view = services().snapshots.refresh().current
+        matching.screen_vendor(writer.session, writer, row, view)
 
 
 def _screen_designation(writer: Writer, row: m.Designation,
                         before: m.Designation | None) -> None:
     """A designation entered by hand is screened against every vendor, as a feed's is."""
     if before is None or (before.name, before.alt_names) != (row.name, row.alt_names):
-        outbox.add(writer.session, "screen", f"designation:{row.id}:{row.version}",
-                   {"designation_ids": [row.id]}, writer.now)
+        matching.screen_designations(writer.session, writer, [row.id])
 
 
 VENDORS = Resource(

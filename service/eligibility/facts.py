@@ -27,6 +27,7 @@ class Basis(StrEnum):
     DENIED_PARTY = "denied_party"
     BLOCKED_PARTY = "blocked_party"
     POSSIBLE_MATCH = "possible_match"
+    SCREENING_PENDING = "screening_pending"
     LISTED_FOR_REVIEW = "listed_for_review"
     SCOPE_UNKNOWN = "scope_unknown"
     DATA_STALE = "data_stale"
@@ -161,12 +162,17 @@ class Update:
 
 @dataclass(frozen=True, slots=True)
 class Party:
-    """The device maker as the rules see it: its designations and open possible matches."""
+    """The device maker as the rules see it: its designations and open possible matches.
+
+    `screened` is False while the vendor's names have not been screened against the active
+    lists by the matcher in use (after a matcher change, until its re-screen has run).
+    """
 
     vendor_id: str | None
     name: str
     designations: tuple[Designation, ...] = ()
     possible_matches: tuple[PossibleMatch, ...] = ()
+    screened: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,13 @@ def possible_match(party: Party, m: PossibleMatch, policy: Policy) -> str:
     )
 
 
+def screening_pending(party: Party) -> str:
+    return (
+        f"{party.name} has not yet been screened against the active restricted-party lists by "
+        "the matcher in use; nothing ships until it has been."
+    )
+
+
 def licence_lifts(licence: Licence, d: Designation, until: datetime | None) -> str:
     return (
         f"Licence {licence.number} ({licence.kind}) lifts the {d.source} restriction for this "

@@ -8,10 +8,19 @@
    vendor, is general or held by the update's supplier, and whose scope admits the update.
 4. Any `licence_required`/`denied`/`blocked` designation that no licence lifts, or could lift
    were a missing fact known, denies.
-5. Otherwise anything still open is reviewed: a possible match first, then a `review` source,
-   then a licence whose scope hinges on an unknown fact.
+5. Otherwise anything still open is reviewed: a possible match first, then a vendor not yet
+   screened against the active lists, then a `review` source, then a licence whose scope
+   hinges on an unknown fact.
 6. Otherwise every restriction is lifted: allow, `licensed`.
 7. Stale source data follows the configured policy and says so.
+
+Answers list their facts in one order, whatever order the facts came in, so that the same
+history gives the same answer on any database: designations by severity of their list's
+effect (blocked, denied, licence required, review, none), then list code, effective date, end
+date (open-ended last), name, reference and id; possible matches in the order of their
+designations; licences by number, start and id. `reasons` follows the same order: the
+designations, the possible matches, then for each designation the licences weighed against
+it, each sentence once.
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ _DENY_BASIS = {
     Effect.DENIED: Basis.DENIED_PARTY,
     Effect.LICENCE_REQUIRED: Basis.LICENCE_REQUIRED,
 }
-_SEVERITY = [Effect.BLOCKED, Effect.DENIED, Effect.LICENCE_REQUIRED]
+_SEVERITY = [Effect.BLOCKED, Effect.DENIED, Effect.LICENCE_REQUIRED, Effect.REVIEW, Effect.NONE]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,23 +94,31 @@ def _judge(
     if update.publicly_available or (update.supplier_country or "US").upper() != "US":
         return Verdict.ALLOW, Basis.NOT_SUBJECT_TO_CONTROLS, [reasons.not_subject(update)], [], []
 
-    in_force = [d for d in party.designations if d.in_force(at)]
-    matches = [
-        m
-        for m in party.possible_matches
-        if m.designation.in_force(at) and policy.effect_of(m.designation.source) is not Effect.NONE
-    ]
+    def order(d: Designation) -> tuple[object, ...]:
+        return (_SEVERITY.index(policy.effect_of(d.source)), d.source, d.effective_from,
+                d.effective_until is None, d.effective_until or d.effective_from, d.name,
+                d.reference or "", d.id)
+
+    in_force = sorted((d for d in party.designations if d.in_force(at)), key=order)
+    matches = sorted(
+        (m for m in party.possible_matches if m.designation.in_force(at)
+         and policy.effect_of(m.designation.source) is not Effect.NONE),
+        key=lambda m: (order(m.designation), -m.score, m.id))
     lines = [reasons.designation(party, d, policy) for d in in_force]
     lines += [reasons.possible_match(party, m, policy) for m in matches]
     considered = in_force + [m.designation for m in matches]
     active = [d for d in in_force if policy.effect_of(d.source) is not Effect.NONE]
     if not active and not matches:
+        if not party.screened:
+            lines.append(reasons.screening_pending(party))
+            return Verdict.REVIEW, Basis.SCREENING_PENDING, lines, considered, []
         basis = Basis.NO_UPDATE_EFFECT if in_force else Basis.NOT_LISTED
         if not in_force:
             lines.append(reasons.not_listed(party))
         return Verdict.ALLOW, basis, lines, considered, []
 
-    assessments = [_assess(d, case, at, policy, lines) for d in active]
+    licences = sorted(case.licences, key=lambda lic: (lic.number, lic.valid_from, lic.id))
+    assessments = [_assess(d, case, licences, at, policy, lines) for d in active]
     used = _licences_used(assessments)
     denying = [a for a in assessments if a.effect in RESTRICTING and a.open and not a.maybe_by]
     if denying:
@@ -109,6 +126,9 @@ def _judge(
         return Verdict.DENY, _DENY_BASIS[worst.effect], lines, considered, used
     if matches:
         return Verdict.REVIEW, Basis.POSSIBLE_MATCH, lines, considered, used
+    if not party.screened:
+        lines.append(reasons.screening_pending(party))
+        return Verdict.REVIEW, Basis.SCREENING_PENDING, lines, considered, used
     if any(a.effect is Effect.REVIEW and a.open for a in assessments):
         return Verdict.REVIEW, Basis.LISTED_FOR_REVIEW, lines, considered, used
     if any(a.open for a in assessments):
@@ -117,12 +137,13 @@ def _judge(
 
 
 def _assess(
-    designation: Designation, case: Case, at: datetime, policy: Policy, lines: list[str]
+    designation: Designation, case: Case, licences: list[Licence], at: datetime,
+    policy: Policy, lines: list[str]
 ) -> _Assessment:
     """Weigh every licence against one designation, writing a reason for each considered."""
     lifted: list[Licence] = []
     maybe: list[Licence] = []
-    for licence in case.licences:
+    for licence in licences:
         if designation.source not in licence.lifts:
             continue
         if case.party.vendor_id not in licence.vendor_ids:

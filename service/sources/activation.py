@@ -4,9 +4,11 @@ The designations a feed keeps are ordinary versioned designations with `source_i
 `entry_key` set. Activation writes the whole difference at once: new designations for added
 entries, new versions for changed ones, and for entries that disappeared a version ending
 the designation at the observed instant (`removed_at`), so that history before it still
-reads as it was. Either all of it commits with the source's version moved on by one, or
-none of it does; a second run that started from the same version finds the counter moved
-and stops (it is "superseded").
+reads as it was. Every vendor is screened against the new and renamed entries in the same
+transaction, so the data version that makes an entry visible already carries its matches.
+Either all of it commits with the source's version moved on by one, or none of it does; a
+second run that started from the same version finds the counter moved and stops (it is
+"superseded").
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from service import outbox
 from service.feeds.csl import Entry
 from service.feeds.diff import Diff, Held, diff
+from service.matching import screen_designations
 from service.store.models import Designation
 from service.store.pipeline import Source
 from service.store.versions import Writer, new_id
@@ -64,9 +66,8 @@ def activate(session: Session, writer: Writer, source_id: str, base_version: int
                    if current[entry.key].names_digest != entry.names_digest()]
         # Only new names can make a match; past a thousand, screening everything is as cheap.
         to_screen = added + renamed
-        outbox.add(session, "screen", f"{source_id}:{base_version + 1}",
-                   {"designation_ids": to_screen if len(to_screen) <= 1000 else None},
-                   writer.now)
+        if to_screen:
+            screen_designations(session, writer, to_screen if len(to_screen) <= 1000 else None)
         writer.audit("activate", "sources", source_id, {
             "version": base_version + 1, "added": len(change.added),
             "changed": len(change.changed), "removed": len(change.removed)})

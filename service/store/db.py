@@ -2,8 +2,13 @@
 
 SQLite runs in WAL mode with a busy timeout so that the web, worker and cron processes can
 share one file; write transactions start with `BEGIN IMMEDIATE` so that two writers queue
-instead of failing half-way. Engines are created lazily per process, so a forked RQ job or
-WSGI worker never inherits a parent's connections.
+instead of failing half-way. On PostgreSQL a write transaction first takes one
+transaction-level advisory lock, so writes are serialised there too. The audit chain's single
+head row serialises them anyway; taking the lock first means that every write sees every write
+committed before it (screening in the write relies on it: a vendor written while a list is
+activated is screened against that list by one of the two) and that no two writes deadlock.
+Engines are created lazily per process, so a forked RQ job or WSGI worker never inherits a
+parent's connections.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 _engines: dict[tuple[int, str], sa.Engine] = {}
+WRITE_LOCK = 7_414_200  # the PostgreSQL advisory lock every write transaction takes first
 
 
 def engine_for(url: str) -> sa.Engine:
@@ -68,6 +74,8 @@ def write_session(url: str) -> Iterator[Session]:
     engine = engine_for(url).execution_options(write=True)
     with sqlite_writer(url), Session(engine, expire_on_commit=False) as session, \
             session.begin():
+        if engine.dialect.name == "postgresql":
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
         yield session
 
 

@@ -152,6 +152,20 @@ class Match(Versioned, Base):
     names_digest: Mapped[str | None] = mapped_column(sa.String(64))
 
 
+class VendorScreening(Base):
+    """Which matcher last screened a vendor's names against every active list, and when.
+
+    Written in the transaction that writes the vendor, and by the re-screen job after a
+    matcher change. A list change screens every vendor against its new names in its own
+    transaction, so a vendor whose matcher is current is screened against the active lists.
+    """
+
+    __tablename__ = "vendor_screenings"
+    vendor_id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    matcher: Mapped[int]
+    screened_at: Mapped[datetime]
+
+
 class ApiKey(Base):
     __tablename__ = "api_keys"
     id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)

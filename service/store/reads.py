@@ -25,6 +25,7 @@ class Records:
     amendments: list[m.LicenceAmendment]
     revocations: list[m.LicenceRevocation]
     matches: list[m.Match]
+    screened: dict[str, int]  # vendor id -> the matcher that last screened it
     devices: dict[str, str]  # device id -> model id
     api_keys: list[m.ApiKey]
     last_recorded_at: datetime | None
@@ -88,6 +89,8 @@ def load_records(session: Session) -> Records:
         amendments=every(m.LicenceAmendment),
         revocations=every(m.LicenceRevocation),
         matches=versions(m.Match),
+        screened={row.vendor_id: row.matcher for row in session.execute(
+            sa.select(m.VendorScreening.vendor_id, m.VendorScreening.matcher))},
         devices=devices,
         api_keys=every(m.ApiKey),
         last_recorded_at=last,

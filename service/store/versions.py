@@ -23,22 +23,34 @@ def new_id(prefix: str) -> str:
 class Writer:
     """One transaction's writes by one actor at one instant: versions, audit, data version."""
 
-    def __init__(self, session: Session, actor: str, now: datetime) -> None:
+    def __init__(self, session: Session, actor: str, now: datetime,
+                 _version: list[int | None] | None = None) -> None:
         self.session = session
         self.actor = actor
         self.now = now
-        self.data_version: int | None = None
+        # The transaction's data version, shared with the writers `acting_as` makes.
+        self._version: list[int | None] = [None] if _version is None else _version
+
+    @property
+    def data_version(self) -> int | None:
+        return self._version[0]
+
+    def acting_as(self, actor: str) -> Writer:
+        """A writer in the same transaction that records `actor` as the author (the screening
+        done inside a person's write is recorded as the screening's)."""
+        return Writer(self.session, actor, self.now, self._version)
 
     def bump(self) -> int:
         """Record that the rules' data changed in this transaction (once per transaction)."""
-        if self.data_version is None:
+        version = self._version[0]
+        if version is None:
             row = DataVersion(recorded_at=self.now, recorded_by=self.actor)
             self.session.add(row)
             self.session.flush()
-            self.data_version = row.number
+            version = self._version[0] = row.number
             # Any change to the rules' data may flip a registered answer: look, once it commits.
             outbox.add(self.session, "recompute", str(row.number), {}, self.now)
-        return self.data_version
+        return version
 
     def audit(self, action: str, resource: str, resource_id: str | None,
               detail: dict[str, Any]) -> None:

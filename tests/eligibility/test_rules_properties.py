@@ -282,3 +282,38 @@ def test_never_allow_while_a_restriction_in_force_has_no_licence_to_lift_it(
         assert decision.verdict is Verdict.DENY
     if _subject_to_controls(case.update) and pending:
         assert decision.verdict is not Verdict.ALLOW
+
+
+@PROPERTY
+@given(cases, instants, policies)
+def test_a_vendor_not_yet_screened_is_never_allowed(
+    case: Case, at: datetime, policy: Policy
+) -> None:
+    unscreened = replace(case, party=replace(case.party, screened=False))
+    decision = evaluate(unscreened, at, policy)
+    screened = evaluate(case, at, policy)
+
+    if _subject_to_controls(case.update):
+        assert decision.verdict is not Verdict.ALLOW
+        if screened.verdict is Verdict.ALLOW and not case.stale:
+            assert (decision.verdict, decision.basis) == (Verdict.REVIEW,
+                                                          Basis.SCREENING_PENDING)
+    if _denied_on_the_merits(screened):  # a listing already known still denies
+        assert (decision.verdict, decision.basis) == (screened.verdict, screened.basis)
+
+
+@PROPERTY
+@given(cases, instants, policies, st.randoms(use_true_random=False))
+def test_the_order_facts_arrive_in_never_changes_the_answer(
+    case: Case, at: datetime, policy: Policy, shuffler
+) -> None:
+    def shuffled(items: tuple) -> tuple:
+        items = list(items)
+        shuffler.shuffle(items)
+        return tuple(items)
+
+    party = replace(case.party, designations=shuffled(case.party.designations),
+                    possible_matches=shuffled(case.party.possible_matches))
+    reordered = replace(case, party=party, licences=shuffled(case.licences))
+
+    assert evaluate(reordered, at, policy) == evaluate(case, at, policy)

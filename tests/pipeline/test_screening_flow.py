@@ -56,7 +56,6 @@ def test_a_vendor_created_after_the_refresh_is_screened_too(pipeline: Pipeline,
                                                             feeds: FeedServer) -> None:
     refreshed(pipeline, feeds)
     vendor_id, model_id = vendor_with_model(pipeline, "HUAWEI TECHNOLOGIES COMPANY LIMITED")
-    pipeline.work()
     found = {m["designation"]["name"]: m["status"] for m in matches(pipeline, vendor_id)}
     assert found["Huawei Technologies Co., Ltd. (Huawei).  Affiliated Entity: Huawei Terminal "
                  "(Shenzhen) Co., Ltd."] == "confirmed"
@@ -69,7 +68,6 @@ def test_a_near_match_waits_for_review_and_a_dismissal_is_remembered(
     feeds.serve("/feed.json", feeds.root / "sample.json")
     pipeline.refresh(source["id"])
     vendor_id, model_id = vendor_with_model(pipeline, "Hikvision Digital Technology Co., Ltd.")
-    pipeline.work()
     [match] = matches(pipeline, vendor_id)
     assert match["status"] == "pending"
     answer = decide(pipeline, {"model_id": model_id})
@@ -100,7 +98,6 @@ def test_confirming_a_match_makes_the_listing_apply(pipeline: Pipeline,
                                                    feeds: FeedServer) -> None:
     refreshed(pipeline, feeds)
     vendor_id, model_id = vendor_with_model(pipeline, "Hikvision Digital Technology Co., Ltd.")
-    pipeline.work()
     [match] = matches(pipeline, vendor_id)
     confirmed = pipeline.post(f"/api/v1/matches/{match['id']}/confirm",
                               {"reason": "the same company"}, role="editor", expect=200)
@@ -129,9 +126,7 @@ def test_names_that_stop_matching_withdraw_machine_matches(pipeline: Pipeline,
                                                            feeds: FeedServer) -> None:
     refreshed(pipeline, feeds)
     vendor_id, _ = vendor_with_model(pipeline, "Hikvision Digital Technology Co., Ltd.")
-    pipeline.work()
     assert matches(pipeline, vendor_id)
     pipeline.call("PATCH", f"/api/v1/vendors/{vendor_id}", "editor",
                   {"name": "Fairphone B.V."}, 200)
-    pipeline.work()
     assert matches(pipeline, vendor_id) == []
