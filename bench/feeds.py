@@ -1,9 +1,13 @@
 """The CSL-sized import: a generated feed (20,000 entries, 60,000 names) parsed, validated,
-diffed and activated by the refresh job's own code, on SQLite, in a process of its own so
-that its peak memory (`VmHWM`) is the import's alone.
+diffed, screened and activated by the refresh job's own code, on SQLite, in a process of its
+own so that its peak memory (`VmHWM`) is the import's alone.
 
-Two refreshes are timed: the first import of the whole feed into an empty database, and a
-second one of the same feed with 100 entries changed (a diff of 100 against 20,000).
+2,000 vendors are registered first (20 of them under a name the feed lists), since an
+activation screens every vendor against its new names in its own transaction. Two refreshes
+are timed: the first import of the whole feed, and a second one of the same feed with 100
+entries changed (a diff of 100 against 20,000). Then vendor writes with the list loaded, as
+an editor makes them (through the app, each screened against the active lists in its
+transaction and published), are timed one by one.
 
 `python -m bench.feeds` runs it alone; `run()` gives the figures to `python -m bench`.
 """
@@ -11,7 +15,9 @@ second one of the same feed with 100 entries changed (a diff of 100 against 20,0
 from __future__ import annotations
 
 import json
+import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +31,7 @@ from bench.feedgen import generate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENTRIES, NAMES, CHANGED = 20_000, 60_000, 100
+VENDORS, LISTED_VENDORS, WRITES = 2_000, 20, 50
 
 
 def run() -> dict[str, Any]:
@@ -64,6 +71,7 @@ def _child(work: Path) -> dict[str, Any]:
                         var_dir=str(work), decision_log_spool="")
     upgrade(settings.database_url)
     add_source(settings.database_url, feed)
+    _add_vendors(settings.database_url, feed)
     rss_before = _peak_mb()
     started = time.perf_counter()
     first = refresh(settings, "src_bench", None, "bench", lambda: datetime.now(UTC))
@@ -72,11 +80,55 @@ def _child(work: Path) -> dict[str, Any]:
     started = time.perf_counter()
     second = refresh(settings, "src_bench", None, "bench", lambda: datetime.now(UTC))
     changed_s = time.perf_counter() - started
+    peak = _peak_mb()
+    writes = _vendor_writes(settings)
     return {"import_s": full_s, "import_outcome": first["outcome"],
             "entries": sum(first["counts"].values()), "changed_100_import_s": changed_s,
             "changed_outcome": f"{second['outcome']} ({second['changed']} changed)",
-            "peak_rss_mb": _peak_mb(), "rss_before_import_mb": rss_before,
-            "feed_mb": feed.stat().st_size / 1e6}
+            "peak_rss_mb": peak, "rss_before_import_mb": rss_before,
+            "feed_mb": feed.stat().st_size / 1e6, "vendors": VENDORS,
+            "vendor_write_p50_ms": statistics.median(writes),
+            "vendor_write_p90_ms": statistics.quantiles(writes, n=10)[-1]}
+
+
+def _add_vendors(database_url: str, feed: Path) -> None:
+    """Register the vendors straight in the database: some named as the feed lists them."""
+    from bench.screening import VENDOR_SYLLABLES, company
+    from service.screening import MATCHER_VERSION
+    from service.store.db import write_session
+    from service.store.models import Vendor, VendorScreening
+
+    rng = random.Random(7)
+    listed = [e["name"] for e in json.loads(feed.read_text())["results"][:LISTED_VENDORS]]
+    names = listed + [company(rng, VENDOR_SYLLABLES)[0] for _ in range(VENDORS - len(listed))]
+    now = datetime.now(UTC)
+    with write_session(database_url) as session:
+        for n, name in enumerate(names):
+            session.add(Vendor(id=f"v_bench{n:05d}", version=1, recorded_at=now,
+                               recorded_by="bench", deleted=False, name=name, aliases=[],
+                               country=None, brands=[]))
+            session.add(VendorScreening(vendor_id=f"v_bench{n:05d}", matcher=MATCHER_VERSION,
+                                        screened_at=now))
+
+
+def _vendor_writes(settings: Any) -> list[float]:
+    """Milliseconds of each of `WRITES` vendor creations through the app (no HTTP)."""
+    from service import create_app
+    from service.keys import create_key
+
+    _, secret, _ = create_key(settings.database_url, "bench", "editor", "bench",
+                              datetime.now(UTC))
+    client = create_app(settings=settings.with_overrides({"follow_snapshots": False})).test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    client.get("/api/v1/vendors?limit=1", headers=headers)  # the snapshot, built once
+    times = []
+    for n in range(WRITES):
+        started = time.perf_counter()
+        answer = client.post("/api/v1/vendors", json={"name": f"Benchmark Devices {n} GmbH"},
+                             headers=headers)
+        times.append((time.perf_counter() - started) * 1000)
+        assert answer.status_code == 201, answer.get_json()
+    return times
 
 
 def _change(feed: Path, to: Path, count: int) -> None:
