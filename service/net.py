@@ -9,14 +9,15 @@ named in an allow-list are exempt (tests reach 127.0.0.1); each use has its own 
 
 A URL is checked when it is registered and again when it is used; and because DNS may answer
 differently between the check and the connection (rebinding), and a redirect may lead
-elsewhere, `guarded_session` checks the address each socket actually connected to before a
-byte of the request is sent.
+elsewhere, `guarded_session` checks every connection twice: the host's addresses before
+connecting, and the address the socket actually connected to before a byte is sent.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -121,20 +122,35 @@ def check_target(url: str, allow: str) -> None:
         raise TargetRefused("the port is not a number from 0 to 65535") from None
     if not host:
         raise TargetRefused("the URL names no host")
+    check_host(host, port or 443, allow)
+
+
+def check_host(host: str, port: int, allow: str) -> None:
+    """Raise `TargetRefused` unless every address `host` resolves to is public or allowed."""
     try:
-        found = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise HostUnresolved(f"the host {host} cannot be resolved ({exc})") from None
     for *_, sockaddr in found:
         check_address(host, _address(str(sockaddr[0])), allow)
 
 
-def _check_peer(sock: socket.socket, host: str, allow: str) -> None:
+def _connect(host: str, port: int, allow: str, connect: Callable[[], socket.socket]
+             ) -> socket.socket:
+    """Connect only where `host` resolves to allowed addresses, and check the peer it got."""
+    try:
+        # Before any packet, so that a refused address answers alike whether or not something
+        # listens there: a redirect cannot be used to scan the internal network's ports.
+        check_host(host.strip("[]"), port, allow)
+    except HostUnresolved:
+        pass  # the connection then fails on its own, as the network error it is
+    sock = connect()
     try:
         check_address(host, _address(sock.getpeername()[0]), allow)
     except TargetRefused:
         sock.close()
         raise
+    return sock
 
 
 def guarded_session(allow: str) -> requests.Session:
@@ -145,15 +161,11 @@ def guarded_session(allow: str) -> requests.Session:
 
     class GuardedHTTP(HTTPConnection):
         def _new_conn(self) -> socket.socket:
-            sock = super()._new_conn()
-            _check_peer(sock, self.host, allow)
-            return sock
+            return _connect(self.host, self.port, allow, super()._new_conn)
 
     class GuardedHTTPS(HTTPSConnection):
         def _new_conn(self) -> socket.socket:
-            sock = super()._new_conn()
-            _check_peer(sock, self.host, allow)
-            return sock
+            return _connect(self.host, self.port, allow, super()._new_conn)
 
     class HTTPPool(HTTPConnectionPool):
         ConnectionCls = GuardedHTTP
