@@ -1,4 +1,4 @@
-"""A real HTTP server on 127.0.0.1 that serves feed files and plays the faults feeds really have.
+"""A real HTTP server on loopback that serves feed files and plays the faults feeds really have.
 
     with FeedServer() as server:            # serves tests/fixtures/csl/* by file name
         server.faults["/sample.json"] = "reset"   # one path, or `server.mode = "hang"` for all
@@ -8,12 +8,13 @@
 Bodies are served with an ETag (a hash of the body) and a Last-Modified, and conditional requests
 get 304. `serve(path, body)` puts other content at a path (each change moves Last-Modified on by at
 least a second, so If-Modified-Since sees it). `/redirect/<n>/<path>` redirects n times, then
-serves <path>; `redirect(path, location)` sends a path elsewhere, another server included. Faults (see `FAULTS`): `slow` drips a byte every `slow_interval` seconds, `hang`
-accepts and never answers, `reset` sends half the body then a TCP RST, `truncated` promises the
-whole Content-Length, sends half and closes, `html` is a 200 error page as text/html, `empty` a
-200 with no body, `status500`, `not_modified` answers 304 to anything, `drop60` serves the body
-with 60 % of its entries removed, `no_length` sends the body without a Content-Length, `gzip`
-sends it with Content-Encoding gzip.
+serves <path>; `redirect(path, location)` sends a path to any URL, another server's included.
+Faults (see `FAULTS`): `slow` drips a byte every `slow_interval` seconds, `hang` accepts and never
+answers, `reset` sends half the body then a TCP RST, `truncated` promises the whole
+Content-Length, sends half and closes, `html` is a 200 error page as text/html, `empty` a 200
+with no body, `status500`, `not_modified` answers 304 to anything, `drop60` serves the body with
+60 % of its entries removed, `no_length` sends the body without a Content-Length, `gzip` sends
+it with Content-Encoding gzip.
 
 `stop()` (or leaving the `with`) releases hanging and dripping handlers and joins every thread.
 It only ever binds loopback: 127.0.0.1, or another 127.x.y.z address given as `host` (on Linux
