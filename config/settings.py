@@ -48,6 +48,10 @@ class Settings:
     feed_max_bytes: int = 500 * 1024 * 1024
     max_drop_percent: float = 20.0  # a list losing more than this share of its rows is held
     min_drop_rows: int = 5  # ...when it loses at least this many (one of two is no incident)
+    # Feeds, like webhooks, reach no loopback/private/link-local host unless listed here (same
+    # syntax as `webhook_allow_hosts`), and read file:// URLs only inside `feed_dir`.
+    feed_allow_hosts: str = ""
+    feed_file_dir: str = ""  # empty: `<var_dir>/feeds`
     # Webhooks: targets on loopback/private/link-local networks are refused unless listed
     # here (comma-separated hosts, IPs or CIDRs; the tests name 127.0.0.1).
     webhook_allow_hosts: str = ""
@@ -55,6 +59,11 @@ class Settings:
     webhook_max_attempts: int = 8
     list_effects: Mapping[str, Effect] = field(default_factory=lambda: dict(DEFAULT_EFFECTS))
     list_names: Mapping[str, str] = field(default_factory=lambda: dict(LIST_NAMES))
+
+    @property
+    def feed_dir(self) -> Path:
+        """The folder file:// feeds are read from; nothing outside it is."""
+        return Path(self.feed_file_dir or Path(self.var_dir) / "feeds")
 
     def with_overrides(self, overrides: Mapping[str, Any] | None) -> Settings:
         return replace(self, **dict(overrides or {}))

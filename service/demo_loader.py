@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,12 +17,19 @@ from service.store.models import Vendor
 
 MARKER = "Huawei Technologies Co., Ltd."
 SAMPLE_FEED = PROJECT_ROOT / "tests" / "fixtures" / "csl" / "sample.json"
-DEMO_SOURCES = [
-    {"name": "Sample CSL feed (test fixture)", "format": "csl-json",
-     "url": SAMPLE_FEED.as_uri(), "schedule": "0 */6 * * *", "enabled": True},
-    {"name": "Consolidated Screening List (ITA bulk file)", "format": "csl-json",
-     "url": CSL_BULK_URL, "schedule": DEFAULT_SOURCE_SCHEDULE, "enabled": False},
-]
+
+
+def demo_sources(settings: Settings) -> list[dict[str, Any]]:
+    """The sample feed, copied into the feed folder (the only place file:// feeds are read
+    from), and the real CSL bulk file."""
+    settings.feed_dir.mkdir(parents=True, exist_ok=True)
+    sample = shutil.copyfile(SAMPLE_FEED, settings.feed_dir / "sample.json")
+    return [
+        {"name": "Sample CSL feed (test fixture)", "format": "csl-json",
+         "url": sample.resolve().as_uri(), "schedule": "0 */6 * * *", "enabled": True},
+        {"name": "Consolidated Screening List (ITA bulk file)", "format": "csl-json",
+         "url": CSL_BULK_URL, "schedule": DEFAULT_SOURCE_SCHEDULE, "enabled": False},
+    ]
 
 
 def already_loaded(settings: Settings) -> bool:
@@ -33,9 +41,9 @@ def already_loaded(settings: Settings) -> bool:
 def load_into_database(settings: Settings, with_feed: bool = False) -> str:
     """Load the demo unless it is there already; say what happened.
 
-    `with_feed` also registers the sample CSL feed (a test fixture, read from disk) and asks
-    for its first refresh, which the worker then runs; and the real CSL bulk file, disabled,
-    so that an admin sees how the production default looks.
+    `with_feed` also registers the sample CSL feed (a test fixture, copied into the feed
+    folder) and asks for its first refresh, which the worker then runs; and the real CSL bulk
+    file, disabled, so that an admin sees how the production default looks.
     """
     if already_loaded(settings):
         return "demo data already loaded"
@@ -54,7 +62,7 @@ def load_into_database(settings: Settings, with_feed: bool = False) -> str:
     try:
         refs = load_demo(post)
         if with_feed:
-            for source in DEMO_SOURCES:
+            for source in demo_sources(settings):
                 created = post("/api/v1/sources", source)
                 if source["enabled"]:
                     post(f"/api/v1/sources/{created['id']}/refresh", {})

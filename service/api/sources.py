@@ -3,7 +3,9 @@
 `POST /sources/{id}/refresh` answers 202 with the job id at once: the refresh is written to
 the outbox with the answer's transaction and relayed to the queue, so it runs even if Redis
 was away at that moment. `GET /sources/{id}` shows the last check and change, row counts per
-list, recent refreshes and any refresh held back for approval.
+list, recent refreshes and any refresh held back for approval. A URL that leads where feeds may
+not be read from (a private address, a file outside the feed folder) is refused here, 422
+naming `url`, and again by every fetch.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from service.api.source_schemas import ApprovalIn, SourceIn, SourcePatch
 from service.auth import Role, requires
 from service.context import services
 from service.decisions import iso
-from service.errors import Conflict, NotFound
+from service.errors import Conflict, InvalidInput, NotFound
+from service.feeds.reach import FeedRefused, Reach, check_url
 from service.parsing import parse, validate
 from service.sources.freshness import Age
 from service.sources.refresh import refresh_json
@@ -65,10 +68,19 @@ def _held(session: Session, source: Source) -> Refresh | None:
         .order_by(Refresh.started_at.desc()).limit(1)).first()
 
 
+def _reachable(url: str) -> None:
+    try:
+        check_url(url, Reach.of(services().settings))
+    except FeedRefused as exc:
+        raise InvalidInput(f"The feed URL is refused: {exc.reason}.",
+                           [{"field": "url", "message": exc.reason}]) from None
+
+
 @bp.post("/sources")
 @requires(Role.ADMIN)
 def create_source() -> Response:
     body = parse(SourceIn)
+    _reachable(body.url)
     ctx = services()
     now = ctx.clock()
     with write_session(ctx.settings.database_url) as session:
@@ -122,6 +134,8 @@ def get_source(source_id: str) -> Response:
 @requires(Role.ADMIN)
 def patch_source(source_id: str) -> Response:
     changes = parse(SourcePatch).model_dump(mode="json", exclude_none=True)
+    if "url" in changes:  # only a new URL: a source already refused can still be disabled
+        _reachable(changes["url"])
 
     def apply(source: Source) -> None:
         current = {"name": source.name, "format": source.format, "url": source.url,

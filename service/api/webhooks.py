@@ -22,6 +22,7 @@ from service.api.schemas import Kind, RecordId, Strict, Text
 from service.auth import Role, requires
 from service.context import services
 from service.errors import InvalidInput, NotFound
+from service.net import TargetRefused, check_target
 from service.parsing import parse
 from service.store.db import read_session, write_session
 from service.store.models import Vendor
@@ -29,7 +30,6 @@ from service.store.pipeline import Webhook as WebhookRow
 from service.store.versions import Writer, latest, new_id
 from service.webhooks import signing
 from service.webhooks.events import MessageStatus, recent
-from service.webhooks.targets import TargetRefused, check_target
 
 bp = Blueprint("webhooks", __name__)
 

@@ -2,7 +2,8 @@
 
 The refresh job fetches a source's URL into a temporary file, parses the file into `Entry` values
 and stores them as a new list version. A transfer that fails is `FeedUnavailable`; content that
-cannot be trusted is `FeedInvalid`; both are `FeedError` with a one-line `reason` for the alert.
+cannot be trusted is `FeedInvalid`; a URL leading where feeds may not be read from (`reach`) is
+`FeedRefused`; all are `FeedError` with a one-line `reason` for the alert.
 """
 
 from service.feeds.csl import (
@@ -15,6 +16,7 @@ from service.feeds.csl import (
     parse,
 )
 from service.feeds.fetch import FeedUnavailable, Fetched, fetch
+from service.feeds.reach import FeedRefused, Reach
 
-__all__ = ["FORMATS", "LIST_CODES", "Entry", "FeedError", "FeedInvalid", "FeedUnavailable",
-           "Fetched", "count_by_list", "fetch", "parse"]
+__all__ = ["FORMATS", "LIST_CODES", "Entry", "FeedError", "FeedInvalid", "FeedRefused",
+           "FeedUnavailable", "Fetched", "Reach", "count_by_list", "fetch", "parse"]

@@ -20,6 +20,10 @@ Decisions:
   it. On success the caller owns (and deletes) `Fetched.path`.
 - file:// URLs are read the same way (cap, hash, deadline) and copied, so deleting `path` never
   touches the source. No conditional logic there: `changed` is always True; compare `sha256`.
+- Reach (`reach.py`): every connection, redirects included, goes through `service.net`'s
+  guard (the host's addresses before connecting, the connected peer before sending), and a file
+  must lie in the feed folder. A refusal is `FeedRefused`, raised before a byte is read. Proxy
+  settings from the environment are not used: a proxy would hide where a connection goes.
 """
 
 from __future__ import annotations
@@ -32,13 +36,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
 
 from service.feeds.csl import FeedError, FeedInvalid
+from service.feeds.reach import Reach, open_feed_file, refused
+from service.net import TargetRefused, guarded_session
 
 MAX_REDIRECTS = 3
 _CHUNK = 64 * 1024
@@ -83,22 +88,22 @@ class _Limits:
 
 
 def fetch(url: str, dest_dir: Path, *, etag: str | None, last_modified: str | None,
-          connect_timeout: float = 5.0, read_timeout: float = 30.0, total_timeout: float = 300.0,
-          max_bytes: int = 200 * 1024 * 1024,
+          reach: Reach, connect_timeout: float = 5.0, read_timeout: float = 30.0,
+          total_timeout: float = 300.0, max_bytes: int = 200 * 1024 * 1024,
           progress: Callable[[int], None] | None = None) -> Fetched:
     """Download `url` into a new file in `dest_dir`; conditionally when etag/last_modified given."""
     limits = _Limits(connect_timeout, read_timeout, total_timeout,
                      time.monotonic() + total_timeout, max_bytes, progress)
     scheme = urlsplit(url).scheme.lower()
     if scheme == "file":
-        return _fetch_file(url, dest_dir, limits)
+        return _fetch_file(url, dest_dir, reach, limits)
     if scheme in ("http", "https"):
-        return _fetch_http(url, dest_dir, etag, last_modified, limits)
+        return _fetch_http(url, dest_dir, etag, last_modified, reach, limits)
     raise FeedUnavailable(f"unsupported URL scheme {scheme!r} (use http, https or file)")
 
 
 def _fetch_http(url: str, dest_dir: Path, etag: str | None, last_modified: str | None,
-                limits: _Limits) -> Fetched:
+                reach: Reach, limits: _Limits) -> Fetched:
     headers = {"Accept": "application/json, text/csv;q=0.9, */*;q=0.5"}
     if etag:
         headers["If-None-Match"] = etag
@@ -106,11 +111,13 @@ def _fetch_http(url: str, dest_dir: Path, etag: str | None, last_modified: str |
         headers["If-Modified-Since"] = last_modified
     left = limits.left()
     read_timeout = min(limits.read_timeout, left)
-    with requests.Session() as session:
+    with guarded_session(reach.allow_hosts) as session:
         session.max_redirects = MAX_REDIRECTS
         try:
             response = session.get(url, headers=headers, stream=True,
                                    timeout=(min(limits.connect_timeout, left), read_timeout))
+        except TargetRefused as exc:
+            raise refused(exc) from exc
         except requests.RequestException as exc:
             raise FeedUnavailable(_request_failure(exc, limits.connect_timeout,
                                                    read_timeout)) from exc
@@ -152,17 +159,14 @@ def _receive(response: requests.Response, dest_dir: Path, etag: str | None,
                    response.headers.get("Last-Modified"), status)
 
 
-def _fetch_file(url: str, dest_dir: Path, limits: _Limits) -> Fetched:
-    parts = urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
-        raise FeedUnavailable(f"file URL names a remote host {parts.netloc!r}")
-    source = Path(url2pathname(unquote(parts.path)))
+def _fetch_file(url: str, dest_dir: Path, reach: Reach, limits: _Limits) -> Fetched:
     try:
-        stream = source.open("rb")
+        stream = open_feed_file(url, reach)
     except FileNotFoundError as exc:
-        raise FeedUnavailable(f"no such file: {source}") from exc
+        raise FeedUnavailable(f"no such file: {exc.filename}") from exc
     except OSError as exc:
-        raise FeedUnavailable(f"cannot read {source}: {exc.strerror or exc}") from exc
+        raise FeedUnavailable(f"cannot read {exc.filename}: {exc.strerror or exc}") from exc
+    source = stream.name
 
     def read(size: int) -> bytes:
         try:

@@ -11,8 +11,9 @@ The steps, each with its own way of ending:
    `activated`, or `superseded` when an overlapping run got there first.
 
 Network trouble raises `FeedUnavailable` after recording the failed attempt, so that RQ's
-`Retry` tries again later. No step holds a write transaction open while it waits on the
-network or parses.
+`Retry` tries again later. A URL that leads where feeds may not be read from (`FeedRefused`) is
+`failed` without a retry: it would be refused the same way until someone changes it. No step
+holds a write transaction open while it waits on the network or parses.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from service import outbox
 from service.feeds.csl import Entry, FeedInvalid, count_by_list, parse
 from service.feeds.diff import drops
 from service.feeds.fetch import FeedUnavailable, fetch
+from service.feeds.reach import FeedRefused, Reach
 from service.snapshot import announce
 from service.sources.activation import activate
 from service.store.db import read_session, write_session
@@ -68,6 +70,7 @@ def refresh(settings: Settings, source_id: str, job_id: str | None, trigger: str
         report("fetching", {})
         try:
             fetched = fetch(run.url, workdir, etag=run.etag, last_modified=run.last_modified,
+                            reach=Reach.of(settings),
                             connect_timeout=settings.feed_connect_timeout,
                             read_timeout=settings.feed_read_timeout,
                             total_timeout=settings.feed_total_timeout,
@@ -76,7 +79,7 @@ def refresh(settings: Settings, source_id: str, job_id: str | None, trigger: str
         except FeedUnavailable as exc:
             _finish(settings, run, clock(), "failed", exc.reason)
             raise
-        except FeedInvalid as exc:
+        except (FeedInvalid, FeedRefused) as exc:
             return _finish(settings, run, clock(), "failed", exc.reason)
         facts = {"http_status": fetched.http_status, "sha256": fetched.sha256,
                  "size": fetched.size}
@@ -217,7 +220,8 @@ def _finish(settings: Settings, run: Run, now: datetime, outcome: str, reason: s
 
 
 def _scratch(settings: Settings) -> str:
-    path = Path(settings.var_dir) / "feeds"
+    # Not the feed folder (`var/feeds` by default): a download under way is no feed to read.
+    path = Path(settings.var_dir) / "downloads"
     path.mkdir(parents=True, exist_ok=True)
     return str(path)
 

@@ -2,5 +2,5 @@
 
 `events.notify` writes a message per flip and subscription inside the recompute's transaction;
 `delivery.deliver` makes one attempt per call and schedules the next through the outbox;
-`signing` implements Standard Webhooks; `targets` keeps deliveries off internal networks.
+`signing` implements Standard Webhooks; `service.net` keeps deliveries off internal networks.
 """

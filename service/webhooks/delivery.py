@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from service import outbox
+from service.net import TargetRefused, check_target, guarded_session
 from service.store import audit
 from service.store.db import read_session, write_session
 from service.store.pipeline import Webhook, WebhookAttempt, WebhookMessage
 from service.webhooks import signing
 from service.webhooks.events import MessageStatus
-from service.webhooks.targets import TargetRefused, check_target, guarded_session
 
 log = logging.getLogger(__name__)
 BASE_DELAY = 5.0  # seconds before the second attempt, at most; doubled for each one after

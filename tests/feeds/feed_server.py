@@ -1,4 +1,4 @@
-"""A real HTTP server on 127.0.0.1 that serves feed files and plays the faults feeds really have.
+"""A real HTTP server on loopback that serves feed files and plays the faults feeds really have.
 
     with FeedServer() as server:            # serves tests/fixtures/csl/* by file name
         server.faults["/sample.json"] = "reset"   # one path, or `server.mode = "hang"` for all
@@ -8,15 +8,17 @@
 Bodies are served with an ETag (a hash of the body) and a Last-Modified, and conditional requests
 get 304. `serve(path, body)` puts other content at a path (each change moves Last-Modified on by at
 least a second, so If-Modified-Since sees it). `/redirect/<n>/<path>` redirects n times, then
-serves <path>. Faults (see `FAULTS`): `slow` drips a byte every `slow_interval` seconds, `hang`
-accepts and never answers, `reset` sends half the body then a TCP RST, `truncated` promises the
-whole Content-Length, sends half and closes, `html` is a 200 error page as text/html, `empty` a
-200 with no body, `status500`, `not_modified` answers 304 to anything, `drop60` serves the body
-with 60 % of its entries removed, `no_length` sends the body without a Content-Length, `gzip`
-sends it with Content-Encoding gzip.
+serves <path>; `redirect(path, location)` sends a path to any URL, another server's included.
+Faults (see `FAULTS`): `slow` drips a byte every `slow_interval` seconds, `hang` accepts and never
+answers, `reset` sends half the body then a TCP RST, `truncated` promises the whole
+Content-Length, sends half and closes, `html` is a 200 error page as text/html, `empty` a 200
+with no body, `status500`, `not_modified` answers 304 to anything, `drop60` serves the body with
+60 % of its entries removed, `no_length` sends the body without a Content-Length, `gzip` sends
+it with Content-Encoding gzip.
 
 `stop()` (or leaving the `with`) releases hanging and dripping handlers and joins every thread.
-It only ever binds 127.0.0.1.
+It only ever binds loopback: 127.0.0.1, or another 127.x.y.z address given as `host` (on Linux
+they all reach this machine, so a test can have a second server at an address it has not allowed).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import csv
 import gzip
 import hashlib
 import io
+import ipaddress
 import json
 import socket
 import struct
@@ -50,12 +53,17 @@ HTML_PAGE = (b"<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</titl
 class FeedServer:
     """Serves feed bodies and faults; records requests per path."""
 
-    def __init__(self, root: Path = FIXTURES, *, slow_interval: float = 0.05) -> None:
+    def __init__(self, root: Path = FIXTURES, *, slow_interval: float = 0.05,
+                 host: str = "127.0.0.1") -> None:
+        if not ipaddress.ip_address(host).is_loopback:
+            raise ValueError(f"the feed server binds loopback addresses only, not {host}")
+        self.host = host
         self.root = root
         self.slow_interval = slow_interval
         self.mode: str | None = None
         self.faults: dict[str, str] = {}
         self._bodies: dict[str, tuple[bytes, str, float]] = {}
+        self._redirects: dict[str, str] = {}
         self._counts: Counter[str] = Counter()
         self._headers: dict[str, list[dict[str, str]]] = {}
         self._lock = threading.Lock()
@@ -66,7 +74,7 @@ class FeedServer:
 
     def start(self) -> str:
         """Start serving on an ephemeral port; return the base URL."""
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server((self.host, 0), _Handler)
         self._httpd.feeds = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
                                         name="feed-server")
@@ -93,7 +101,7 @@ class FeedServer:
     @property
     def base_url(self) -> str:
         assert self._httpd is not None, "start the server first"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"http://{self.host}:{self._httpd.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -105,6 +113,15 @@ class FeedServer:
         with self._lock:
             previous = self._bodies.get(path, (b"", "", 0.0))[2]
             self._bodies[path] = (data, kind, max(float(int(time.time())), previous + 1))
+
+    def redirect(self, path: str, location: str) -> None:
+        """Answer `path` with a 302 to `location` (any URL) from now on."""
+        with self._lock:
+            self._redirects[path] = location
+
+    def redirect_for(self, path: str) -> str | None:
+        with self._lock:
+            return self._redirects.get(path)
 
     def count(self, path: str) -> int:
         with self._lock:
@@ -197,6 +214,9 @@ class _Handler(BaseHTTPRequestHandler):
         feeds.record(path, dict(self.headers.items()))
         if path.startswith("/redirect/"):
             return self._redirect(path)
+        location = feeds.redirect_for(path)
+        if location is not None:
+            return self._head(302, None, 0, None, None, {"Location": location})
         fault = feeds.fault_for(path)
         if fault == "hang":
             feeds.stopping.wait()

@@ -12,13 +12,15 @@ import pytest
 
 from service.feeds.csl import FeedInvalid, count_by_list, parse
 from service.feeds.fetch import FeedUnavailable, Fetched, fetch
+from service.feeds.reach import Reach
 from tests.feeds.feed_server import FIXTURES, FeedServer, wait_for
 
 SAMPLE = FIXTURES / "sample.json"
+REACH = Reach(allow_hosts="127.0.0.1", file_dir=FIXTURES)  # the feed server, the fixtures
 
 
 def get(url: str, dest: Path, **kwargs: Any) -> Fetched:
-    options = {"etag": None, "last_modified": None, "connect_timeout": 2.0,
+    options = {"etag": None, "last_modified": None, "reach": REACH, "connect_timeout": 2.0,
                "read_timeout": 2.0, "total_timeout": 10.0} | kwargs
     return fetch(url, dest, **options)
 
@@ -207,7 +209,7 @@ def test_a_file_url_is_copied_and_hashed(tmp_path):
 def test_a_missing_or_oversized_file_is_unavailable(tmp_path):
     dest = tmp_path / "dest"
     dest.mkdir()
-    missing = (tmp_path / "nope.json").as_uri()
+    missing = (FIXTURES / "nope.json").as_uri()
     assert unavailable(missing, dest).startswith("no such file: ")
     assert "cap; refused before reading" in unavailable(SAMPLE.as_uri(), dest, max_bytes=10)
 

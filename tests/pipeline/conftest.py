@@ -29,8 +29,8 @@ from tests.feeds.feed_server import FeedServer
 from tests.webhooks.conftest import Receiver, receiver  # noqa: F401  (a fixture used here)
 
 FEEDS_ENV = {"ELIG_FEED_CONNECT_TIMEOUT": "1", "ELIG_FEED_READ_TIMEOUT": "1",
-             "ELIG_FEED_TOTAL_TIMEOUT": "3", "ELIG_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
-             "ELIG_WEBHOOK_TIMEOUT": "1"}
+             "ELIG_FEED_TOTAL_TIMEOUT": "3", "ELIG_FEED_ALLOW_HOSTS": "127.0.0.1",
+             "ELIG_WEBHOOK_ALLOW_HOSTS": "127.0.0.1", "ELIG_WEBHOOK_TIMEOUT": "1"}
 
 
 @dataclass
@@ -99,7 +99,7 @@ def pipeline(database_url: str, redis_url: str, tmp_path: Path,
     settings = make_settings(database_url, redis_url, var_dir=str(tmp_path),
                              webhook_allow_hosts="127.0.0.1", webhook_timeout=1.0,
                              feed_connect_timeout=1.0, feed_read_timeout=1.0,
-                             feed_total_timeout=3.0)
+                             feed_total_timeout=3.0, feed_allow_hosts="127.0.0.1")
     env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url,
            "ELIG_QUEUE_NAME": settings.queue_name, "ELIG_VAR_DIR": str(tmp_path), **FEEDS_ENV}
     for name, value in env.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from service.webhooks.targets import TargetRefused, check_target, guarded_session
+from service.net import TargetRefused, check_target, guarded_session
 from tests.webhooks.conftest import Receiver
 
 REFUSED = [

@@ -1,21 +1,23 @@
-"""Where webhooks may be sent: never to this machine or to the networks behind it.
+"""Where outgoing requests may go: never to this machine or to the networks behind it.
 
-A subscriber's URL is chosen by whoever holds an admin key, and the service sits inside a
-network that may hold metadata endpoints (169.254.169.254), databases and admin consoles. So a
-target is refused when any address its host resolves to is not public: loopback, private,
-link-local, multicast, reserved, unspecified, shared (CGNAT) or documentation space, including
-IPv4 addresses hidden in IPv6 (mapped, 6to4, NAT64). Hosts, addresses and networks named in the
-allow-list are exempt (tests deliver to 127.0.0.1).
+Webhook targets and feed URLs are chosen by whoever holds an admin key, and the service sits
+inside a network that may hold metadata endpoints (169.254.169.254), databases and admin
+consoles. So a URL is refused when any address its host resolves to is not public: loopback,
+private, link-local, multicast, reserved, unspecified, shared (CGNAT) or documentation space,
+including IPv4 addresses hidden in IPv6 (mapped, 6to4, NAT64). Hosts, addresses and networks
+named in an allow-list are exempt (tests reach 127.0.0.1); each use has its own list.
 
-The URL is checked at registration and again at every delivery; and because DNS may answer
-differently between the check and the connection (rebinding), `guarded_session` checks the
-address each socket actually connected to before a byte of the request is sent.
+A URL is checked when it is registered and again when it is used; and because DNS may answer
+differently between the check and the connection (rebinding), and a redirect may lead
+elsewhere, `guarded_session` checks every connection twice: the host's addresses before
+connecting, and the address the socket actually connected to before a byte is sent.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -33,11 +35,15 @@ SCHEMES = ("http", "https")
 
 
 class TargetRefused(ValueError):
-    """A webhook URL the service will not send to, with the reason a person can act on."""
+    """A URL the service will not send to, with the reason a person can act on."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class HostUnresolved(TargetRefused):
+    """The URL's host resolves to no address now, so nothing can be said about where it leads."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ def check_target(url: str, allow: str) -> None:
     """Raise `TargetRefused` unless `url` is http(s) and every address of its host is allowed."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in SCHEMES:
-        raise TargetRefused("only http and https URLs can receive webhooks")
+        raise TargetRefused("only http and https URLs can be reached")
     if any(c.isspace() for c in url):
         raise TargetRefused("a URL cannot contain spaces")
     try:
@@ -116,20 +122,35 @@ def check_target(url: str, allow: str) -> None:
         raise TargetRefused("the port is not a number from 0 to 65535") from None
     if not host:
         raise TargetRefused("the URL names no host")
+    check_host(host, port or 443, allow)
+
+
+def check_host(host: str, port: int, allow: str) -> None:
+    """Raise `TargetRefused` unless every address `host` resolves to is public or allowed."""
     try:
-        found = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise TargetRefused(f"the host {host} cannot be resolved ({exc})") from None
+        raise HostUnresolved(f"the host {host} cannot be resolved ({exc})") from None
     for *_, sockaddr in found:
         check_address(host, _address(str(sockaddr[0])), allow)
 
 
-def _check_peer(sock: socket.socket, host: str, allow: str) -> None:
+def _connect(host: str, port: int, allow: str, connect: Callable[[], socket.socket]
+             ) -> socket.socket:
+    """Connect only where `host` resolves to allowed addresses, and check the peer it got."""
+    try:
+        # Before any packet, so that a refused address answers alike whether or not something
+        # listens there: a redirect cannot be used to scan the internal network's ports.
+        check_host(host.strip("[]"), port, allow)
+    except HostUnresolved:
+        pass  # the connection then fails on its own, as the network error it is
+    sock = connect()
     try:
         check_address(host, _address(sock.getpeername()[0]), allow)
     except TargetRefused:
         sock.close()
         raise
+    return sock
 
 
 def guarded_session(allow: str) -> requests.Session:
@@ -140,15 +161,11 @@ def guarded_session(allow: str) -> requests.Session:
 
     class GuardedHTTP(HTTPConnection):
         def _new_conn(self) -> socket.socket:
-            sock = super()._new_conn()
-            _check_peer(sock, self.host, allow)
-            return sock
+            return _connect(self.host, self.port, allow, super()._new_conn)
 
     class GuardedHTTPS(HTTPSConnection):
         def _new_conn(self) -> socket.socket:
-            sock = super()._new_conn()
-            _check_peer(sock, self.host, allow)
-            return sock
+            return _connect(self.host, self.port, allow, super()._new_conn)
 
     class HTTPPool(HTTPConnectionPool):
         ConnectionCls = GuardedHTTP
