@@ -5,12 +5,23 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+import redis
 from flask import Flask
+from rq import Queue
 
+from config.settings import PROJECT_ROOT, Settings
 from service import logs
+from tests.feeds.feed_server import wait_for
 
 FIELDS = {"timestamp", "level", "logger", "message", "correlation_id"}
 
@@ -98,3 +109,38 @@ def test_unknown_levels_and_formats_are_refused():
         logs.level_of("loud")
     with pytest.raises(ValueError, match="log format"):
         logs.dict_config(logging.INFO, "xml")
+
+
+def fail_loudly(reason: str) -> None:
+    """A job that fails, for the worker below (RQ imports it by name)."""
+    raise RuntimeError(reason)
+
+
+def test_a_failed_job_is_logged_by_default_with_the_job_id(settings: Settings,
+                                                           tmp_path: Path) -> None:
+    output = tmp_path / "worker.log"
+    env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
+               ELIG_QUEUE_NAME=settings.queue_name, ELIG_LOG_FORMAT="json",
+               ELIG_VAR_DIR=str(tmp_path))
+    env.pop("ELIG_LOG_LEVEL", None)
+    queue = Queue(settings.queue_name, connection=redis.Redis.from_url(settings.redis_url))
+    job = queue.enqueue(fail_loudly, "the feed server is on fire",
+                        job_id=f"test-fail-{secrets.token_hex(4)}")
+    with output.open("wb") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "service", "worker"], cwd=PROJECT_ROOT,
+                                  env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: f'"correlation_id": "{job.id}"' in output.read_text(), 60)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    lines = _lines(output)
+    assert all(FIELDS <= line.keys() for line in lines), lines
+    failed = [line for line in lines if line["correlation_id"] == job.id]
+    assert [line["level"] for line in failed] == ["ERROR"], failed
+    assert "RuntimeError: the feed server is on fire" in failed[0]["message"]
+    assert not [line for line in lines if line["level"] == "INFO"], "per-job chatter by default"
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
