@@ -43,7 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("verify-audit", help="check the audit log's hash chain")
     args = parser.parse_args(argv)
     settings = from_env()
-    logs.configure(_log_level(settings, args), settings.log_format)
+    try:
+        logs.configure(_log_level(settings, args), settings.log_format)
+    except ValueError as exc:  # ELIG_LOG_LEVEL or ELIG_LOG_FORMAT names nothing we know
+        parser.error(str(exc))
     return int(COMMANDS[args.command](args) or 0)
 
 
