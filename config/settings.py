@@ -57,6 +57,10 @@ class Settings:
     webhook_allow_hosts: str = ""
     webhook_timeout: float = 10.0
     webhook_max_attempts: int = 8
+    # Logs: WARNING keeps per-job and per-request lines out (INFO or `--verbose` shows them);
+    # "json" writes one object per line for log shippers.
+    log_level: str = "WARNING"
+    log_format: str = "text"
     list_effects: Mapping[str, Effect] = field(default_factory=lambda: dict(DEFAULT_EFFECTS))
     list_names: Mapping[str, str] = field(default_factory=lambda: dict(LIST_NAMES))
 

@@ -15,10 +15,11 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
                ) -> Flask:
     """Build the app from the environment's settings, with `overrides` applied on top."""
     from config.settings import from_env
-    from service import api, errors, extensions, health
+    from service import api, errors, extensions, health, logs
 
     settings = (settings or from_env()).with_overrides(overrides)
     app = Flask(__name__)
+    logs.init_app(app)  # first: the other hooks' log lines carry the request's id
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     errors.init_app(app)
     extensions.init_app(app, settings)

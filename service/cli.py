@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
@@ -10,23 +11,29 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from config.settings import from_env
-from service import clock
+from config.settings import Settings, from_env
+from service import clock, logs
 from service.store.migrate import upgrade
+
+log = logging.getLogger(__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="web app, one worker and the scheduler")
+    chatty = argparse.ArgumentParser(add_help=False)
+    chatty.add_argument("--verbose", action="store_true",
+                        help="also log every job and request (as ELIG_LOG_LEVEL=INFO does)")
+    serve = commands.add_parser("serve", parents=[chatty],
+                                help="web app, one worker and the scheduler")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--demo", action="store_true", help="load the 2016-2020 demo history")
-    web = commands.add_parser("web", help="the web app alone (granian)")
+    web = commands.add_parser("web", parents=[chatty], help="the web app alone (granian)")
     web.add_argument("--port", type=int, default=8000)
     web.add_argument("--host", default="127.0.0.1")
-    commands.add_parser("worker", help="one RQ worker")
-    commands.add_parser("cron", help="the RQ cron scheduler")
+    commands.add_parser("worker", parents=[chatty], help="one RQ worker")
+    commands.add_parser("cron", parents=[chatty], help="the RQ cron scheduler")
     db = commands.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
     key = commands.add_parser("create-key", help="create an API key; prints it on the last line")
@@ -35,7 +42,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("demo", help="load the demo history into the database")
     commands.add_parser("verify-audit", help="check the audit log's hash chain")
     args = parser.parse_args(argv)
+    settings = from_env()
+    try:
+        logs.configure(_log_level(settings, args), settings.log_format)
+    except ValueError as exc:  # ELIG_LOG_LEVEL or ELIG_LOG_FORMAT names nothing we know
+        parser.error(str(exc))
     return int(COMMANDS[args.command](args) or 0)
+
+
+def _log_level(settings: Settings, args: argparse.Namespace) -> int:
+    return logs.level_of(settings.log_level, getattr(args, "verbose", False))
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -83,16 +99,19 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _web(args: argparse.Namespace) -> int:
+    """granian, in this process: its workers log as `logs.dict_config` says, as this one does."""
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
     settings = from_env()
-    os.execvp(sys.executable, [sys.executable, "-m", "granian", *granian_args(
-        args.host, args.port, settings.web_workers)])
+    level = _log_level(settings, args)
+    Granian("service:create_app", factory=True, interface=Interfaces.WSGI, address=args.host,
+            port=args.port, workers=settings.web_workers, blocking_threads=8, websockets=False,
+            log_level=LogLevels(logging.getLevelName(level).lower()),
+            log_dictconfig=logs.dict_config(level, settings.log_format),
+            log_access=level <= logging.INFO).serve()
     return 0
-
-
-def granian_args(host: str, port: int, workers: int) -> list[str]:
-    return ["--interface", "wsgi", "--factory", "--host", host, "--port", str(port),
-            "--workers", str(workers), "--blocking-threads", "8", "--no-ws",
-            "--log-level", "warning", "service:create_app"]
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -100,14 +119,13 @@ def _worker(args: argparse.Namespace) -> int:
     work-horse per job, so that each job starts with them loaded (a cold import costs more
     than most jobs)."""
     import redis
-    from rq import Queue, Worker
-    from rq.logutils import setup_loghandlers
+    from rq import Queue
 
     from workers.jobs import preload
+    from workers.worker import Worker
 
     preload()
     settings = from_env()
-    setup_loghandlers("INFO")
     connection = redis.Redis.from_url(settings.redis_url)
     worker = Worker([Queue(settings.queue_name, connection=connection)], connection=connection)
     worker.work(with_scheduler=True)
@@ -115,51 +133,84 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _cron(args: argparse.Namespace) -> int:
-    url = from_env().redis_url
-    os.execvp(sys.executable, [sys.executable, "-m", "rq.cli", "cron", "--url", url,
-                               "workers.cron"])
+    """`rq cron workers.cron`, in this process so that it logs as the others do."""
+    import redis
+    from rq.cron import CronScheduler
+
+    connection = redis.Redis.from_url(from_env().redis_url)
+    scheduler = CronScheduler(connection=connection)
+    scheduler.load_config_from_file("workers.cron")
+    scheduler.start()
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
     from service.embedded import EmbeddedRedis, redis_dir
 
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     settings = from_env()
-    embedded = None
-    env = dict(os.environ, DATABASE_URL=settings.database_url)
-    if not settings.redis_url:
-        embedded = EmbeddedRedis(redis_dir(Path(settings.var_dir)))
-        env["REDIS_URL"] = embedded.start()
-    os.environ.update(env)
-    upgrade(settings.database_url)
-    if args.demo:
-        from service.demo_loader import load_into_database
-
-        print(load_into_database(from_env(), with_feed=True), flush=True)
-    here = [sys.executable, "-m", "service"]
-    children = [
-        subprocess.Popen([sys.executable, "-m", "granian", *granian_args(
-            args.host, args.port, settings.web_workers)], env=env),
-        subprocess.Popen([*here, "worker"], env=env),
-        subprocess.Popen([*here, "cron"], env=env),
-    ]
-    print(f"serving on http://{args.host}:{args.port}  (Ctrl-C stops everything)", flush=True)
+    level = _log_level(settings, args)  # the parts log as `serve` does
+    env = dict(os.environ, DATABASE_URL=settings.database_url,
+               ELIG_LOG_LEVEL=logging.getLevelName(level))
+    embedded = None if settings.redis_url else EmbeddedRedis(redis_dir(Path(settings.var_dir)))
+    children: list[subprocess.Popen[bytes]] = []
     try:
-        signal.signal(signal.SIGTERM, _interrupt)
-        children[0].wait()
+        if embedded is not None:
+            env["REDIS_URL"] = embedded.start()
+        os.environ.update(env)
+        _prepare(settings, env["REDIS_URL"] if embedded else "", args.demo)
+        children = _start_parts(args.host, args.port, env)
+        log.info("serving on http://%s:%d  (Ctrl-C stops everything%s)", args.host, args.port,
+                 "" if level <= logging.INFO else "; --verbose shows every job")
+        status = children[0].wait()
+        log.error("the web server stopped (exit status %d); stopping everything", status)
+        return 1
     except KeyboardInterrupt:
-        pass
+        log.info("stopping")
+        return 0
     finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        _stop(children)
         if embedded is not None:
             embedded.stop()
-    return 0
+
+
+def _prepare(settings: Settings, embedded_redis: str, demo: bool) -> None:
+    """Bring the database up to date, load the demo if asked; say where things are."""
+    log.info("database: %s", _shown(settings.database_url))
+    log.info("Redis: %s", f"{embedded_redis} (embedded, stopped on exit)" if embedded_redis
+             else _shown(settings.redis_url))
+    upgrade(settings.database_url)
+    if demo:
+        from service.demo_loader import load_into_database
+
+        log.info("%s", load_into_database(from_env(), with_feed=True))
+
+
+def _start_parts(host: str, port: int, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    """Start the web app, one worker and the scheduler, each in a session of its own: Ctrl-C
+    reaches `serve` alone, which stops each part once, then Redis (a part that loses Redis
+    before it stops fills the screen)."""
+    here = [sys.executable, "-m", "service"]
+    return [subprocess.Popen([*here, *part], env=env, start_new_session=True)
+            for part in (["web", "--host", host, "--port", str(port)], ["worker"], ["cron"])]
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def _shown(url: str) -> str:
+    """`url` without its password, fit for a log line."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -68,4 +68,7 @@ def load_into_database(settings: Settings, with_feed: bool = False) -> str:
                     post(f"/api/v1/sources/{created['id']}/refresh", {})
     finally:
         revoke_key(settings.database_url, key.id, "demo", clock.now())
-    return f"demo data loaded: {len(refs)} records"
+    loaded = f"demo data loaded: {len(refs)} records"
+    if with_feed:
+        loaded += f"; sample feed registered and refreshing ({SAMPLE_FEED.as_uri()})"
+    return loaded

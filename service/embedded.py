@@ -38,6 +38,7 @@ class EmbeddedRedis:
              "--maxmemory-policy", "noeviction", "--daemonize", "no",
              "--logfile", str(self.directory / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C is for `serve`, which stops Redis last
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -7,13 +7,14 @@ correlation id in the log and the answer: a failure never turns into an `allow`.
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
 import orjson
 from flask import Flask, Response
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
+
+from service.logs import request_id
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -112,7 +113,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
-        correlation_id = secrets.token_hex(8)
+        correlation_id = request_id()  # the request's log lines and X-Request-Id carry it too
         log.exception("unexpected error, correlation id %s", correlation_id)
         return problem(503, "Service unavailable",
                        "The service could not answer; nothing was allowed. Try again.",

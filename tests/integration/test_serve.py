@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -16,6 +17,10 @@ import requests
 from tests.feeds.feed_server import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
+# What RQ, its scheduler, `rq cron` and granian say about every job and request: only with
+# --verbose, or a person cannot find the URL to open among them.
+CHATTER = ("Job OK", "default: ", "Successfully completed", "Enqueued job", "Listening at",
+           "Spawning worker", "GET /")
 
 
 def free_port() -> int:
@@ -69,14 +74,28 @@ def decide(url: str, key: str) -> tuple[str, str]:
     return answer.json()["verdict"], answer.json()["basis"]
 
 
-def test_serve_demo_answers_decisions_and_stops_its_redis(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+def serve_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"REDIS_URL", "DATABASE_URL"} and not k.startswith("ELIG_LOG_")}
     env.update(ELIG_VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/service.db",
-               ELIG_WEB_WORKERS="1")
+               ELIG_WEB_WORKERS="1", **settings)
+    return env
+
+
+def start_serve(port: int, env: dict[str, str], output: Path, *options: str
+                ) -> subprocess.Popen[bytes]:
+    with output.open("wb") as out:  # (a file: a pipe nobody reads would fill and block)
+        return subprocess.Popen([sys.executable, "-m", "service", "serve", "--port", str(port),
+                                 *options], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+
+
+def test_serve_demo_answers_decisions_and_stops_its_redis(tmp_path):
+    env = serve_env(tmp_path)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    serve = subprocess.Popen([sys.executable, "-m", "service", "serve", "--demo", "--port",
-                              str(port)], cwd=ROOT, env=env)
+    output = tmp_path / "serve.log"
+    serve = start_serve(port, env, output, "--demo")
     try:
         wait_until_live(url, serve, seconds=60)
         key = {role: create_key(role, env) for role in ("ota", "editor")}
@@ -98,6 +117,37 @@ def test_serve_demo_answers_decisions_and_stops_its_redis(tmp_path):
         assert serve.wait(timeout=30) == 0
     socket_path = tmp_path / f"redis-{os.getuid()}" / "redis.sock"
     assert not socket_path.exists() or not _answers(socket_path)
+    # A person sees where it serves, what it loaded and where things are, and little else.
+    said = output.read_text()
+    assert f"serving on {url}" in said
+    assert "demo data loaded" in said and "sample feed registered" in said
+    assert "database: sqlite:///" in said and f"Redis: unix://{socket_path}" in said
+    assert not [line for line in said.splitlines()
+                if any(chatter in line for chatter in CHATTER)], said
+    assert len(said.splitlines()) < 40, said
+
+
+def test_serve_logs_one_json_object_per_line_from_every_part(tmp_path):
+    env = serve_env(tmp_path, ELIG_LOG_FORMAT="json")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    output = tmp_path / "serve.log"
+    serve = start_serve(port, env, output, "--verbose")
+    parts = {"service.cli", "_granian", "rq.worker", "rq.cron", "granian.access"}
+    try:
+        wait_until_live(url, serve, seconds=60)
+        answer = requests.get(f"{url}/livez", headers={"X-Request-Id": "probe-1"}, timeout=5)
+        assert answer.headers["X-Request-Id"] == "probe-1"
+        wait_for(lambda: all(f'"logger": "{part}"' in output.read_text() for part in parts), 30)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=30) == 0
+    lines = [json.loads(line) for line in output.read_text().splitlines()]
+    assert all({"timestamp", "level", "logger", "message", "correlation_id"} <= line.keys()
+               for line in lines)
+    assert parts <= {line["logger"] for line in lines}
+    assert any(line["message"] == f"serving on {url}  (Ctrl-C stops everything)"
+               for line in lines)
 
 
 def _answers(path: Path) -> bool:
