@@ -61,7 +61,7 @@ def authenticate(role: Role) -> None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret:
         raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
-    key = current_app.extensions["eligibility"].snapshots.current.key(secret.strip())
+    key = current_app.extensions["eligibility"].snapshots.key(secret.strip())
     if key is None or key.revoked:
         raise Unauthorized("The API key is unknown or revoked.")
     if ORDER.index(Role(key.role)) < ORDER.index(role):

@@ -73,10 +73,27 @@ def _create_key(args: argparse.Namespace) -> int:
         return 2
     settings = from_env()
     upgrade(settings.database_url)
-    key, secret, _ = create_key(settings.database_url, args.name, args.role, "cli", clock.now())
+    key, secret, version = create_key(settings.database_url, args.name, args.role, "cli",
+                                      clock.now())
+    _announce(settings, version)
     print(f"created key {key.id} ({key.role}) named {key.name!r}; it is shown only once:")
     print(secret)
     return 0
+
+
+def _announce(settings: Settings, data_version: int) -> None:
+    """Tell the running web processes of a new data version, as a write through the API does:
+    on `REDIS_URL`, or on the embedded Redis of `serve` if one is running. (They also find a
+    new key in the database at its first use, Redis or not.)"""
+    from service.embedded import redis_dir
+    from service.snapshot import announce
+
+    url = settings.redis_url
+    if not url:
+        socket = redis_dir(Path(settings.var_dir)) / "redis.sock"
+        url = f"unix://{socket}" if socket.exists() else ""
+    if url:
+        announce(url, data_version)
 
 
 def _demo(args: argparse.Namespace) -> int:

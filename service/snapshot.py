@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import redis
+import sqlalchemy as sa
 
 from service.metrics import DATA_VERSION, SNAPSHOT_BUILT
 from service.store.db import read_session
+from service.store.models import ApiKey
 from service.store.reads import Records, current_data_version, load_records
 from service.views import View, build_view, screener_for
 
@@ -83,6 +85,16 @@ def build_snapshot(database_url: str, now: datetime) -> Snapshot:
     return Snapshot(records.data_version, now, records, build_view(records, None), keys)
 
 
+def _stored_key(database_url: str, key_hash: str) -> KeyRecord | None:
+    try:
+        with read_session(database_url) as session:
+            row = session.scalar(sa.select(ApiKey).where(ApiKey.key_hash == key_hash))
+    except sa.exc.SQLAlchemyError:  # the database is away: only the snapshot's keys count
+        return None
+    return None if row is None else KeyRecord(row.id, row.name, row.role,
+                                              row.revoked_at is not None)
+
+
 def announce(redis_url: str, data_version: int) -> None:
     """Tell every process that `data_version` is committed; Redis being down only delays
     them (they also compare versions with the database every `poll_seconds`)."""
@@ -134,6 +146,15 @@ class SnapshotHolder:
             SNAPSHOT_BUILT.set(snapshot.built_at.timestamp())
             self.confirmed_at = snapshot.built_at
             return snapshot
+
+    def key(self, secret: str) -> KeyRecord | None:
+        """The API key with this secret: the snapshot's, or for a key made since the snapshot
+        was built (by another process: `create-key`, another web worker), the database's,
+        so that a new key works at its very next request."""
+        found = self.current.key(secret)
+        if found is None:
+            found = _stored_key(self.database_url, hash_key(secret))
+        return found
 
     def out_of_touch(self, now: datetime, limit: timedelta) -> bool:
         """Whether the database has not confirmed this snapshot for longer than `limit`."""
