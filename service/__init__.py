@@ -15,7 +15,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
                ) -> Flask:
     """Build the app from the environment's settings, with `overrides` applied on top."""
     from config.settings import from_env
-    from service import api, errors, extensions, health, logs
+    from service import api, errors, extensions, health, idempotency, logs
 
     settings = (settings or from_env()).with_overrides(overrides)
     app = Flask(__name__)
@@ -23,6 +23,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     errors.init_app(app)
     extensions.init_app(app, settings)
+    idempotency.init_app(app, settings.database_url)
     app.register_blueprint(health.bp)
     api.init_app(app)
     return app

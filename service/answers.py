@@ -33,20 +33,21 @@ def answer(services: Services, snapshot: Snapshot, req: DecisionRequest, decisio
 
 
 def answer_one(services: Services, raw: dict[str, Any], req: DecisionRequest, now: datetime,
-               key_id: str | None) -> dict[str, Any]:
+               key_id: str | None, request_id: str | None = None) -> dict[str, Any]:
+    """Answer one request, logged under `request_id` (by default a new one)."""
     snapshot = services.snapshots.current
-    record = LogRecord(new_request_id(), now, key_id, snapshot.data_version)
+    record = LogRecord(request_id or new_request_id(), now, key_id, snapshot.data_version)
     body, judged = answer(services, snapshot, req, record.id, now)
     record.add(None, raw, body["at"], judged)
     services.decision_log.write(record)
     return body
 
 
-def answer_batch(services: Services, items: list[Any], now: datetime, key_id: str | None
-                 ) -> list[dict[str, Any]]:
+def answer_batch(services: Services, items: list[Any], now: datetime, key_id: str | None,
+                 request_id: str | None = None) -> list[dict[str, Any]]:
     """Answer every item; a bad item gets its own problem and does not fail the others."""
     snapshot = services.snapshots.current  # one data version for the whole batch
-    record = LogRecord(new_request_id(), now, key_id, snapshot.data_version)
+    record = LogRecord(request_id or new_request_id(), now, key_id, snapshot.data_version)
     results: list[dict[str, Any]] = []
     for index, item in enumerate(items):
         try:

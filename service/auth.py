@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
+from service import idempotency
 from service.errors import Forbidden, Unauthorized
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,7 +43,8 @@ def requires(role: Role) -> Callable[[F], F]:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
             authenticate(role)
-            return view(*args, **kwargs)
+            kept = idempotency.begin()  # a retry with an Idempotency-Key: the first answer
+            return kept if kept is not None else view(*args, **kwargs)
 
         checked.required_role = role  # type: ignore[attr-defined]
         return checked  # type: ignore[return-value]

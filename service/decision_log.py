@@ -143,6 +143,11 @@ class DecisionLog:
         given = render(orjson.loads(body or "{}"), decision_id, at, iso(row.evaluated_at))
         return {**given, "request": request}
 
+    def logged(self, request_id: str) -> bool:
+        """Whether a request (a single decision or a batch) is in the log."""
+        with read_session(self.database_url) as session:
+            return session.get(DecisionLogEntry, request_id) is not None
+
     def _commit(self, group: list[_Pending]) -> None:
         records = [pending.record for pending in group]
         bodies = {d: b for r in records for d, b in r.bodies.items() if d not in self._stored}

@@ -29,6 +29,10 @@ class ServiceError(Exception):
         self.detail = detail
         self.errors = errors
 
+    def headers(self) -> dict[str, str]:
+        """The headers this status calls for, beyond the problem's body."""
+        return {}
+
 
 class BadRequest(ServiceError):
     status = 400
@@ -58,6 +62,13 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     status = 409
     title = "Conflict"
+
+
+class InFlight(Conflict):
+    """A request with the same `Idempotency-Key` is still being answered: ask again soon."""
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}
 
 
 class Unavailable(ServiceError):
@@ -104,7 +115,10 @@ def problem_body(error: ServiceError) -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> Response:
-        return Response(orjson.dumps(problem_body(error)), status=error.status, mimetype=PROBLEM)
+        response = Response(orjson.dumps(problem_body(error)), status=error.status,
+                            mimetype=PROBLEM)
+        response.headers.update(error.headers())
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -101,6 +101,13 @@ def refresh_due_sources() -> list[str]:
     return due
 
 
+def forget_idempotency_keys() -> int:
+    """Drop the Idempotency-Keys older than a day (the scheduler runs this hourly)."""
+    from service.idempotency import forget
+
+    return forget(from_env().database_url, clock.now())
+
+
 def verify_audit_chain() -> dict[str, int | None]:
     """Check the audit log's hash chain; fail loudly (and so visibly in RQ) if it is broken."""
     with read_session(from_env().database_url) as session:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, g
 
-from service import answers
+from service import answers, idempotency
 from service.api.resources import json_response
 from service.api.schemas import DecisionRequest
 from service.auth import Role, requires
-from service.context import services
-from service.errors import InvalidInput, NotFound
+from service.context import Services, services
+from service.errors import Conflict, InvalidInput, NotFound
 from service.parsing import json_body, validate
 
 bp = Blueprint("decisions", __name__)
@@ -22,7 +24,9 @@ def create_decision() -> Response:
     raw = json_body()
     req = validate(DecisionRequest, raw)
     now = ctx.clock()
-    body = answers.answer_one(ctx, raw, req, now, g.key_id)
+    held = idempotency.current()
+    body = _given_before(ctx, held) or answers.answer_one(
+        ctx, raw, req, now, g.key_id, held.decision_id if held else None)
     response = json_response(body)
     age = answers.max_age(body, now, req.at or now, ctx.settings.max_cache_seconds)
     response.headers["Cache-Control"] = f"private, max-age={age}"
@@ -47,8 +51,23 @@ def create_batch() -> Response:
     if not 1 <= len(items) <= limit:
         raise InvalidInput(f"A batch holds 1 to {limit} items; this one has {len(items)}.",
                            [{"field": "items", "message": f"between 1 and {limit} items"}])
-    results = answers.answer_batch(ctx, items, ctx.clock(), g.key_id)
+    held = idempotency.current()
+    if held is not None and held.retried and ctx.decision_log.logged(held.decision_id):
+        raise Conflict(f"The first request with this Idempotency-Key was answered and logged "
+                       f"as {held.decision_id}, but its answer was not kept; read each item "
+                       f"with GET /api/v1/decisions/{held.decision_id}.<index>.")
+    results = answers.answer_batch(ctx, items, ctx.clock(), g.key_id,
+                                   held.decision_id if held else None)
     return json_response({"results": results})
+
+
+def _given_before(ctx: Services, held: idempotency.Claim | None) -> dict[str, Any] | None:
+    """The answer the first request with this Idempotency-Key logged, if its process died
+    before keeping it: given again, as logged, and nothing logged twice."""
+    if held is None or not held.retried:
+        return None
+    given = ctx.decision_log.fetch(held.decision_id)
+    return None if given is None else {k: v for k, v in given.items() if k != "request"}
 
 
 @bp.get("/decisions/<decision_id>")

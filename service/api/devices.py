@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 
 from service.api.resources import json_response, page_limit
 from service.api.schemas import DeviceIn
+from service.api.writes import transaction
 from service.auth import Role, requires
 from service.context import services
 from service.errors import Conflict, InvalidInput, NotFound
 from service.parsing import json_body, validate
-from service.store.db import read_session, write_session
+from service.store.db import read_session
 from service.store.models import Device
 from service.store.versions import Writer
 from service.views import as_of
@@ -49,15 +50,12 @@ def register_devices() -> Response:
               for i, d in enumerate(data) if d["model_id"] not in known_models]
     if errors:
         raise InvalidInput("Some devices name an unknown model.", errors[:100])
-    with write_session(ctx.settings.database_url) as session:
-        writer = Writer(session, g.actor, ctx.clock())
-        created = _insert_new(session, writer, devices, positions)
-        version = writer.bump() if created else None
+    with transaction() as tx:
+        created = _insert_new(tx.session, tx.writer, devices, positions)
         if created:
-            writer.audit("register", "devices", None, {"count": created})
-    if version is not None:
-        ctx.committed(version)
-    return json_response({"registered": created, "already_known": len(devices) - created,
+            tx.writer.bump()
+            tx.writer.audit("register", "devices", None, {"count": created})
+        return tx.answer({"registered": created, "already_known": len(devices) - created,
                           "items": [{"id": d.id, "model_id": d.model_id}
                                     for d in devices.values()]}, 201 if created else 200)
 

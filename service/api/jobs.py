@@ -11,7 +11,7 @@ from datetime import UTC
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import (
@@ -26,13 +26,12 @@ from rq.registry import (
 from service import outbox
 from service.api import openapi, responses
 from service.api.resources import json_response, listing
+from service.api.writes import transaction
 from service.auth import Role, requires
 from service.context import services
 from service.decisions import iso
 from service.errors import Conflict, InvalidInput, NotFound, Unavailable
 from service.jsonio import dumps
-from service.store.db import write_session
-from service.store.versions import Writer
 
 bp = Blueprint("jobs", __name__)
 REGISTRIES: dict[str, type[BaseRegistry]] = {
@@ -91,11 +90,10 @@ def retry_job(job_id: str) -> Response:
     if job.get_status(refresh=False) != JobStatus.FAILED:
         raise Conflict("Only a failed job can be retried.",
                        [{"field": "status", "message": "not failed"}])
-    ctx = services()
-    with write_session(ctx.settings.database_url) as session:
-        Writer(session, g.actor, ctx.clock()).audit("retry", "jobs", job_id, {})
-    job.requeue()
-    return json_response(job_json(job), 202)
+    with transaction() as tx:
+        tx.writer.audit("retry", "jobs", job_id, {})
+        job.requeue()  # in the transaction: if Redis refuses, the audit entry goes too
+        return tx.answer(job_json(job), 202)
 
 
 def _queue() -> Any:

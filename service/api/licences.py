@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, g
+from flask import Blueprint, Response
 
 from service.api import schemas
-from service.api.resources import Resource, json_response, register
+from service.api.resources import Resource, register
+from service.api.writes import transaction
 from service.auth import Role, requires
 from service.context import services
 from service.errors import InvalidInput, NotFound
 from service.parsing import parse
 from service.store import models as m
-from service.store.db import read_session, write_session
+from service.store.db import read_session
 from service.store.versions import Writer, latest, new_id
 
 bp = Blueprint("licences", __name__)
@@ -57,20 +58,18 @@ register(bp, LICENCES)
 
 
 def _record(licence_id: str, make: Any) -> Response:
-    ctx = services()
-    with write_session(ctx.settings.database_url) as session:
-        writer = Writer(session, g.actor, ctx.clock())
-        licence = latest(session, m.Licence, licence_id)
+    with transaction() as tx:
+        licence = latest(tx.session, m.Licence, licence_id)
         if licence is None:
             raise NotFound(f"No licence has id {licence_id!r}.")
-        row = make(writer, licence)
-        session.add(row)
-        version = writer.bump()
-        writer.audit(f"licence_{row.__tablename__.removeprefix('licence_')}", "licences",
-                     licence_id, {"id": row.id, "effective_from": row.effective_from.isoformat()})
-    ctx.committed(version)
-    body = _amendment(row) if isinstance(row, m.LicenceAmendment) else _revocation(row)
-    return json_response({"licence_id": licence_id, **body}, 201)
+        row = make(tx.writer, licence)
+        tx.session.add(row)
+        tx.writer.bump()
+        tx.writer.audit(f"licence_{row.__tablename__.removeprefix('licence_')}", "licences",
+                        licence_id, {"id": row.id,
+                                     "effective_from": row.effective_from.isoformat()})
+        body = _amendment(row) if isinstance(row, m.LicenceAmendment) else _revocation(row)
+        return tx.answer({"licence_id": licence_id, **body}, 201)
 
 
 @bp.post("/licences/<licence_id>/amendments")

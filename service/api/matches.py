@@ -10,21 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 from pydantic import Field
 
 from service.api import openapi, responses
 from service.api.resources import answer_page, current, json_response, listing
 from service.api.schemas import PRINTABLE, Strict
+from service.api.writes import transaction
 from service.auth import Role, requires
 from service.context import services
 from service.decisions import iso
 from service.errors import Conflict, NotFound
 from service.matching import decide
 from service.parsing import parse
-from service.store.db import read_session, write_session
+from service.store.db import read_session
 from service.store.models import Designation, Match
-from service.store.versions import Writer, latest
+from service.store.versions import latest
 
 bp = Blueprint("matches", __name__)
 STATUSES = ("pending", "confirmed", "dismissed")
@@ -93,18 +94,14 @@ def _find(session: Any, match_id: str) -> Match:
 
 def _decide(match_id: str, status: str) -> Response:
     body = parse(VerdictIn)
-    ctx = services()
-    with write_session(ctx.settings.database_url) as session:
-        match = _find(session, match_id)
+    with transaction() as tx:
+        match = _find(tx.session, match_id)
         if match.status == status:
             raise Conflict(f"The match is already {status}.",
                            [{"field": "status", "message": f"already {status}"}])
-        writer = Writer(session, g.actor, ctx.clock())
-        decided = decide(writer, match, status, body.reason)
-        answer = match_json(decided, latest(session, Designation, decided.designation_id))
-    if writer.data_version is not None:
-        ctx.committed(writer.data_version)
-    return json_response(answer)
+        decided = decide(tx.writer, match, status, body.reason)
+        return tx.answer(match_json(decided, latest(tx.session, Designation,
+                                                    decided.designation_id)))
 
 
 openapi.describe(

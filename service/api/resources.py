@@ -13,16 +13,17 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from service.api.writes import transaction
 from service.auth import Role, requires
 from service.context import services
 from service.errors import InvalidInput, NotFound
-from service.jsonio import dumps
+from service.jsonio import json_response
 from service.parsing import json_body, parse, validate
-from service.store.db import read_session, write_session
+from service.store.db import read_session
 from service.store.models import Versioned
 from service.store.versions import Writer, latest
 
@@ -43,10 +44,6 @@ class Resource:
     columns_of: dict[str, str] = field(default_factory=dict)  # body field -> its column
     # Follow-up work a write needs, recorded in its transaction: (writer, new row, old row).
     follow_up: Callable[[Writer, Any, Any], None] | None = None
-
-
-def json_response(body: object, status: int = 200) -> Response:
-    return Response(dumps(body), status=status, mimetype="application/json")
 
 
 def to_json(resource: Resource, row: Versioned) -> dict[str, Any]:
@@ -70,14 +67,8 @@ def check_references(session: Session, resource: Resource, values: dict[str, Any
 
 
 def write(resource: Resource, change: Callable[[Writer], Versioned], status: int) -> Response:
-    ctx = services()
-    with write_session(ctx.settings.database_url) as session:
-        writer = Writer(session, g.actor, ctx.clock())
-        row = change(writer)
-        body = to_json(resource, row)
-    if writer.data_version is not None:
-        ctx.committed(writer.data_version)
-    return json_response(body, status)
+    with transaction() as tx:
+        return tx.answer(to_json(resource, change(tx.writer)), status)
 
 
 def page_limit() -> int:

@@ -22,6 +22,7 @@ from service import outbox
 from service.api import openapi, responses
 from service.api.resources import answer_page, json_response, listing
 from service.api.source_schemas import ApprovalIn, SourceIn, SourcePatch
+from service.api.writes import transaction
 from service.auth import Role, requires
 from service.context import services
 from service.decisions import iso
@@ -30,9 +31,9 @@ from service.feeds.reach import FeedRefused, Reach, check_url
 from service.parsing import parse, validate
 from service.sources.freshness import Age
 from service.sources.refresh import refresh_json
-from service.store.db import read_session, write_session
+from service.store.db import read_session
 from service.store.pipeline import Refresh, Source
-from service.store.versions import Writer, new_id
+from service.store.versions import new_id
 
 bp = Blueprint("sources", __name__)
 _RECENT = 20
@@ -82,8 +83,7 @@ def create_source() -> Response:
     body = parse(SourceIn)
     _reachable(body.url)
     ctx = services()
-    now = ctx.clock()
-    with write_session(ctx.settings.database_url) as session:
+    with transaction() as tx:
         source = Source(
             id=new_id("src"), name=body.name, format=body.format.value, url=body.url,
             schedule=body.schedule, enabled=body.enabled,
@@ -91,14 +91,13 @@ def create_source() -> Response:
             or ctx.settings.staleness_limit_hours,
             max_drop_percent=ctx.settings.max_drop_percent if body.max_drop_percent is None
             else body.max_drop_percent,
-            created_at=now, created_by=g.actor, counts={})
-        session.add(source)
-        session.flush()
-        Writer(session, g.actor, now).audit("create", "sources", source.id,
-                                            body.model_dump(mode="json"))
-        answer = source_json(source, now)
+            created_at=tx.writer.now, created_by=g.actor, counts={})
+        tx.session.add(source)
+        tx.session.flush()
+        tx.writer.audit("create", "sources", source.id, body.model_dump(mode="json"))
+        answer = tx.answer(source_json(source, tx.writer.now), 201)
     ctx.freshness.forget()
-    return json_response(answer, 201)
+    return answer
 
 
 @bp.get("/sources")
@@ -163,29 +162,24 @@ def delete_source(source_id: str) -> Response:
 
 def _change(source_id: str, action: str, detail: dict[str, Any],
             apply: Callable[[Source], None]) -> Response:
-    ctx = services()
-    now = ctx.clock()
-    with write_session(ctx.settings.database_url) as session:
-        source = _find(session, source_id)
+    with transaction() as tx:
+        source = _find(tx.session, source_id)
         apply(source)
-        Writer(session, g.actor, now).audit(action, "sources", source_id, detail)
-        answer = source_json(source, now)
-    ctx.freshness.forget()
-    return json_response(answer)
+        tx.writer.audit(action, "sources", source_id, detail)
+        answer = tx.answer(source_json(source, tx.writer.now))
+    services().freshness.forget()
+    return answer
 
 
 @bp.post("/sources/<source_id>/refresh")
 @requires(Role.ADMIN)
 def refresh_source(source_id: str) -> Response:
-    ctx = services()
-    now = ctx.clock()
-    with write_session(ctx.settings.database_url) as session:
-        _find(session, source_id)
-        job_id = outbox.add(session, "refresh", f"{source_id}:{new_id('run')}",
-                            {"source_id": source_id, "trigger": "manual"}, now)
-        Writer(session, g.actor, now).audit("refresh", "sources", source_id, {"job": job_id})
-    outbox.relay_quietly(ctx.settings, now)
-    return json_response({"job_id": outbox.rq_id(ctx.settings.queue_name, job_id),
+    with transaction() as tx:
+        _find(tx.session, source_id)
+        job_id = outbox.add(tx.session, "refresh", f"{source_id}:{new_id('run')}",
+                            {"source_id": source_id, "trigger": "manual"}, tx.writer.now)
+        tx.writer.audit("refresh", "sources", source_id, {"job": job_id})
+        return tx.answer({"job_id": outbox.rq_id(services().settings.queue_name, job_id),
                           "status": "queued"}, 202)
 
 
@@ -194,22 +188,19 @@ def refresh_source(source_id: str) -> Response:
 def approve(source_id: str) -> Response:
     """Let a held refresh go live: the kept body is activated by a job, exactly as held."""
     body = parse(ApprovalIn)
-    ctx = services()
-    now = ctx.clock()
-    with write_session(ctx.settings.database_url) as session:
-        source = _find(session, source_id)
-        held = _held(session, source)
+    with transaction() as tx:
+        source = _find(tx.session, source_id)
+        held = _held(tx.session, source)
         if held is None or (body.refresh_id is not None and held.id != body.refresh_id):
             raise Conflict("No refresh of this source is waiting for approval (a newer "
                            "version may have been activated since).",
                            [{"field": "refresh_id", "message": "nothing held to approve"}])
         held.outcome, held.decided_by = "approved", g.actor
-        job_id = outbox.add(session, "activate", held.id,
-                            {"refresh_id": held.id, "approver": g.actor}, now)
-        Writer(session, g.actor, now).audit("approve", "sources", source_id,
-                                            {"refresh": held.id, "reason": body.reason})
-    outbox.relay_quietly(ctx.settings, now)
-    return json_response({"job_id": outbox.rq_id(ctx.settings.queue_name, job_id),
+        job_id = outbox.add(tx.session, "activate", held.id,
+                            {"refresh_id": held.id, "approver": g.actor}, tx.writer.now)
+        tx.writer.audit("approve", "sources", source_id,
+                        {"refresh": held.id, "reason": body.reason})
+        return tx.answer({"job_id": outbox.rq_id(services().settings.queue_name, job_id),
                           "refresh_id": held.id, "status": "queued"}, 202)
 
 

@@ -19,15 +19,16 @@ from sqlalchemy.orm import Session
 from service.api import openapi
 from service.api.resources import answer_page, json_response, listing
 from service.api.schemas import Kind, RecordId, Strict, Text
+from service.api.writes import transaction
 from service.auth import Role, requires
 from service.context import services
 from service.errors import InvalidInput, NotFound
 from service.net import TargetRefused, check_target
 from service.parsing import parse
-from service.store.db import read_session, write_session
+from service.store.db import read_session
 from service.store.models import Vendor
 from service.store.pipeline import Webhook as WebhookRow
-from service.store.versions import Writer, latest, new_id
+from service.store.versions import latest, new_id
 from service.webhooks import signing
 from service.webhooks.events import MessageStatus, recent
 
@@ -141,15 +142,14 @@ def find(session: Session, webhook_id: str, lock: bool = False) -> WebhookRow:
 def create_webhook() -> Response:
     body = parse(WebhookIn)
     check_url(body.url)  # before the transaction: resolving a host may take a while
-    ctx, secret = services(), signing.new_secret()
-    with write_session(ctx.settings.database_url) as session:
-        values = filters(session, body.model_dump(mode="json"))
+    secret = signing.new_secret()
+    with transaction() as tx:
+        values = filters(tx.session, body.model_dump(mode="json"))
         row = WebhookRow(id=new_id("wh"), secret=secret, disabled_reason=None,
-                         created_at=ctx.clock(), created_by=g.actor, deleted=False, **values)
-        session.add(row)
-        Writer(session, g.actor, row.created_at).audit("create", "webhooks", row.id, values)
-        answer = {**webhook_json(row), "secret": secret}
-    return json_response(answer, 201)
+                         created_at=tx.writer.now, created_by=g.actor, deleted=False, **values)
+        tx.session.add(row)
+        tx.writer.audit("create", "webhooks", row.id, values)
+        return tx.answer({**webhook_json(row), "secret": secret}, 201)
 
 
 @bp.get("/webhooks")
@@ -177,29 +177,25 @@ def patch_webhook(webhook_id: str) -> Response:
     changes = parse(WebhookPatch).model_dump(mode="json", exclude_unset=True)
     if "url" in changes:
         check_url(changes["url"])
-    ctx = services()
-    with write_session(ctx.settings.database_url) as session:
-        row, changes = find(session, webhook_id, lock=True), filters(session, changes)
+    with transaction() as tx:
+        row, changes = find(tx.session, webhook_id, lock=True), filters(tx.session, changes)
         if "enabled" in changes and changes["enabled"] != row.enabled:
             row.disabled_reason = None if changes["enabled"] else f"disabled by {g.actor}"
         for name, value in changes.items():
             setattr(row, name, value)
         if changes:
-            Writer(session, g.actor, ctx.clock()).audit("update", "webhooks", row.id, changes)
-        answer = webhook_json(row)
-    return json_response(answer)
+            tx.writer.audit("update", "webhooks", row.id, changes)
+        return tx.answer(webhook_json(row))
 
 
 @bp.delete("/webhooks/<webhook_id>")
 @requires(Role.ADMIN)
 def delete_webhook(webhook_id: str) -> Response:
-    ctx = services()
-    with write_session(ctx.settings.database_url) as session:
-        row = find(session, webhook_id, lock=True)
+    with transaction() as tx:
+        row = find(tx.session, webhook_id, lock=True)
         row.deleted = True  # kept, with its messages, for the record; never sent to again
-        Writer(session, g.actor, ctx.clock()).audit("delete", "webhooks", row.id, {})
-        answer = webhook_json(row)
-    return json_response(answer)
+        tx.writer.audit("delete", "webhooks", row.id, {})
+        return tx.answer(webhook_json(row))
 
 
 @bp.get("/webhooks/<webhook_id>/messages")

@@ -145,3 +145,22 @@ class Answer(Base):
     valid_until: Mapped[datetime | None]
     data_version: Mapped[int]
     decided_at: Mapped[datetime]
+
+
+class IdempotencyKey(Base):
+    """A request made with an `Idempotency-Key`, and the answer it got, kept 24 hours.
+
+    `status` is None while the first request with the key is being answered; a write stores
+    its answer in its own transaction, so a key whose write committed always has one.
+    """
+
+    __tablename__ = "idempotency_keys"
+    api_key_id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))  # method, path and body
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    claimed_at: Mapped[datetime]  # when the request now answering it began
+    decision_id: Mapped[str | None] = mapped_column(sa.String(40))  # a decision's, given ahead
+    status: Mapped[int | None]
+    headers: Mapped[dict[str, Any] | None]
+    body: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
