@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,9 +11,12 @@ from service.api.schemas import DecisionRequest
 from service.context import Services
 from service.decision_log import LogRecord, new_request_id
 from service.errors import ServiceError, Unavailable, problem_body
+from service.logs import request_id
 from service.metrics import DECISIONS
 from service.parsing import validate
 from service.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
 
 
 def answer(services: Services, snapshot: Snapshot, req: DecisionRequest, decision_id: str,
@@ -58,11 +62,24 @@ def answer_batch(services: Services, items: list[Any], now: datetime, key_id: st
         except ServiceError as error:
             results.append(_within_item(problem_body(error), f"items.{index}"))
             continue
+        except Exception:  # broad on purpose: this item fails closed, the others are answered
+            results.append(_unanswered(index))
+            continue
         results.append(body)
         record.add(index, item, body["at"], judged)
     if record.items:
         services.decision_log.write(record)
     return results
+
+
+def _unanswered(index: int) -> dict[str, Any]:
+    """The problem an item gets when answering it failed: never an answer, never an allow."""
+    correlation_id = request_id()
+    log.exception("batch item %d could not be answered, correlation id %s", index,
+                  correlation_id)
+    return {**problem_body(Unavailable("This item could not be answered; nothing was "
+                                       "allowed. Try it again.")),
+            "correlation_id": correlation_id}
 
 
 def _within_item(problem: dict[str, Any], prefix: str) -> dict[str, Any]:
