@@ -101,9 +101,9 @@ def refresh(settings: Settings, source_id: str, job_id: str | None, trigger: str
             return _finish(settings, run, clock(), "held", "; ".join(dropped) +
                            ": held until an admin approves it", facts, counts=counts,
                            payload=body)
-        report("activating", {"entries": len(entries)})
         return activate_entries(settings, run, entries, counts, clock(), facts,
-                                etag=fetched.etag, last_modified=fetched.last_modified)
+                                etag=fetched.etag, last_modified=fetched.last_modified,
+                                progress=report)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -133,11 +133,14 @@ def approve(settings: Settings, refresh_id: str, approver: str,
 def activate_entries(settings: Settings, run: Run, entries: list[Entry],
                      counts: dict[str, int], now: datetime, facts: dict[str, Any], *,
                      etag: str | None, last_modified: str | None,
-                     actor: str | None = None) -> dict[str, Any]:
+                     actor: str | None = None, progress: Progress | None = None
+                     ) -> dict[str, Any]:
     source_facts = {"sha256": facts["sha256"], "etag": etag, "last_modified": last_modified,
                     "counts": counts, "last_checked_at": now, "last_changed_at": now,
                     "last_attempt_at": now, "last_error": None}
     with write_session(settings.database_url) as session:
+        if progress is not None:  # said from inside the transaction, which holds the lock
+            progress("activating", {"entries": len(entries)})
         writer = Writer(session, actor or f"feed:{run.source_id}", now)
         done = activate(session, writer, run.source_id, run.version, entries, source_facts)
         record = session.get(Refresh, run.refresh_id)
