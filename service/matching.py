@@ -6,8 +6,10 @@ The pure matcher (`service.screening`) scores names; this module decides what a 
   is `confirmed` at once, by `screening`;
 - a hit in the review band is `pending` until a person confirms or dismisses it; meanwhile
   the vendor's answers are `review` / `possible_match`;
-- a person's verdict on a (vendor, designation) pair is kept across refreshes for as long
-  as the designation's names stay as they were; when they change, it is asked again;
+- a person's dismissal of a (vendor, designation) pair is kept across refreshes for as long
+  as the names on both sides stay as they were; when either changes, it is asked again (a
+  dismissal of "Acme Device" says nothing of the vendor renamed "Acme Devices"); a person's
+  confirmation is kept whatever the names do (the vendor is still that party);
 - a pending or automatic match that no longer hits is withdrawn.
 
 Screening belongs to the write that changes names, in its transaction: a vendor created or
@@ -56,8 +58,9 @@ class Outcome:
     withdrawn: int
 
 
-def names_digest(designation: Designation) -> str:
-    names = orjson.dumps([designation.name, designation.alt_names])
+def names_digest(designation: Designation, vendor: Vendor) -> str:
+    """The names a verdict on the pair was given for."""
+    names = orjson.dumps([designation.name, designation.alt_names, vendor.name, vendor.aliases])
     return hashlib.sha256(names).hexdigest()
 
 
@@ -73,8 +76,8 @@ def screen_designations(session: Session, writer: Writer,
     found = {(vendor.id, hit.designation_id): hit for vendor in vendors
              for hit in screener.screen(names_of(vendor))}
     existing = _matches(session, None, None if designation_ids is None else list(designations))
-    return _settle(writer.acting_as(SCREENER), found, designations, existing, designations,
-                   len(vendors))
+    return _settle(writer.acting_as(SCREENER), found, designations, {v.id: v for v in vendors},
+                   existing, designations)
 
 
 def screen_vendor(session: Session, writer: Writer, vendor: Vendor, view: View) -> Outcome:
@@ -85,8 +88,8 @@ def screen_vendor(session: Session, writer: Writer, vendor: Vendor, view: View) 
              for hit in view.screener.screen(names_of(vendor))}
     designations = {d.id: d for d in _current(session, Designation, [d for _, d in found])}
     existing = _matches(session, [vendor.id], None)
-    outcome = _settle(writer.acting_as(SCREENER), found, designations, existing,
-                      dict(view.listed), 1)
+    outcome = _settle(writer.acting_as(SCREENER), found, designations, {vendor.id: vendor},
+                      existing, dict(view.listed))
     mark_screened(session, [vendor.id], writer.now)
     return outcome
 
@@ -96,8 +99,8 @@ def names_of(vendor: Vendor) -> list[str]:
 
 
 def _settle(writer: Writer, found: dict[tuple[str, str], Hit],
-            designations: dict[str, Designation], existing: dict[tuple[str, str], Match],
-            listed: Container[str], vendors: int) -> Outcome:
+            designations: dict[str, Designation], vendors: dict[str, Vendor],
+            existing: dict[tuple[str, str], Match], listed: Container[str]) -> Outcome:
     """Write the matches the hits call for; withdraw the machine-made matches on designations
     still listed that no longer hit."""
     confirmed = pending = withdrawn = 0
@@ -105,7 +108,7 @@ def _settle(writer: Writer, found: dict[tuple[str, str], Hit],
         if pair[1] not in designations:
             continue
         status = _record(writer, existing.get(pair), pair, hit,
-                         names_digest(designations[pair[1]]))
+                         names_digest(designations[pair[1]], vendors[pair[0]]))
         confirmed += status == "confirmed"
         pending += status == "pending"
     for pair, match in existing.items():
@@ -113,7 +116,7 @@ def _settle(writer: Writer, found: dict[tuple[str, str], Hit],
             writer.change(Match, match, {"reason": "no longer matches"}, deleted=True,
                           action="withdraw")
             withdrawn += 1
-    return Outcome(vendors, len(designations), confirmed, pending, withdrawn)
+    return Outcome(len(vendors), len(designations), confirmed, pending, withdrawn)
 
 
 def _record(writer: Writer, match: Match | None, pair: tuple[str, str], hit: Hit,
@@ -127,8 +130,8 @@ def _record(writer: Writer, match: Match | None, pair: tuple[str, str], hit: Hit
     if match is None:
         writer.create(Match, "mat", fields)
         return status
-    if not _machine_made(match) and match.names_digest == digest:
-        return None  # a person decided this pair, and the names are as they were then
+    if not _machine_made(match) and (match.status == "confirmed" or match.names_digest == digest):
+        return None  # a person's confirmation, or a dismissal of these very names
     if match.status == status and match.names_digest == digest:
         return None
     writer.change(Match, match, fields, action="rescreen")

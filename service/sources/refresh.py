@@ -101,6 +101,7 @@ def refresh(settings: Settings, source_id: str, job_id: str | None, trigger: str
             return _finish(settings, run, clock(), "held", "; ".join(dropped) +
                            ": held until an admin approves it", facts, counts=counts,
                            payload=body)
+        report("activating", {"entries": len(entries)})
         return activate_entries(settings, run, entries, counts, clock(), facts,
                                 etag=fetched.etag, last_modified=fetched.last_modified,
                                 progress=report)
@@ -140,7 +141,7 @@ def activate_entries(settings: Settings, run: Run, entries: list[Entry],
                     "last_attempt_at": now, "last_error": None}
     with write_session(settings.database_url) as session:
         if progress is not None:  # said from inside the transaction, which holds the lock
-            progress("activating", {"entries": len(entries)})
+            progress("writing", {"entries": len(entries)})
         writer = Writer(session, actor or f"feed:{run.source_id}", now)
         done = activate(session, writer, run.source_id, run.version, entries, source_facts)
         record = session.get(Refresh, run.refresh_id)

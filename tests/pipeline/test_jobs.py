@@ -43,7 +43,7 @@ def test_jobs_show_their_progress_and_result(pipeline: Pipeline, feeds: FeedServ
     source = pipeline.add_source(feeds.url("/sample.json"))
     shown = pipeline.refresh(source["id"])
     job = pipeline.get(f"/api/v1/jobs/{shown['last_refresh']['job_id']}")
-    assert job["progress"]["stage"] == "activating" and job["progress"]["entries"] == 13
+    assert job["progress"]["stage"] == "writing" and job["progress"]["entries"] == 13
     assert job["result"]["outcome"] == "activated"
     assert job["enqueued_at"] and job["ended_at"]
 

@@ -116,7 +116,7 @@ def test_a_killed_import_leaves_the_old_list_and_is_retried_once(
         def activating() -> bool:
             job = Job.fetch(refresh_job, connection=queue.connection)
             stage = (job.meta.get("progress") or {}).get("stage")
-            return stage == "activating" and write_lock_held(pipeline.settings.database_url)
+            return stage == "writing" and write_lock_held(pipeline.settings.database_url)
 
         wait_for(activating, seconds=60)  # the activation's transaction is open: kill now
         # RQ runs each job in a work-horse with a process group of its own: kill both.
