@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, g
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import BaseConverter
 
 from service import answers
 from service.api.resources import json_response
@@ -13,6 +15,18 @@ from service.errors import InvalidInput, NotFound
 from service.parsing import json_body, validate
 
 bp = Blueprint("decisions", __name__)
+
+
+class DecisionId(BaseConverter):
+    """A decision's id in a path, never `batch`: `GET /decisions/batch` is then no decision's,
+    and a 405 whose `Allow` names only what `/decisions/batch` takes (POST)."""
+
+    regex = r"(?!batch\Z)[^/]+"
+
+
+@bp.record_once
+def _converters(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters["decision_id"] = DecisionId
 
 
 @bp.post("/decisions")
@@ -51,7 +65,7 @@ def create_batch() -> Response:
     return json_response({"results": results})
 
 
-@bp.get("/decisions/<decision_id>")
+@bp.get("/decisions/<decision_id:decision_id>")
 @requires(Role.OTA)
 def get_decision(decision_id: str) -> Response:
     body = services().decision_log.fetch(decision_id)

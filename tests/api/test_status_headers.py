@@ -30,6 +30,10 @@ def test_every_path_names_its_methods_when_another_is_used(app, client, keys):
         assert answer.mimetype == PROBLEM
         allow = {m.strip() for m in answer.headers["Allow"].split(",")}
         assert allow == methods, (wrong, path)
+    # `batch` is no decision's id: only POST reaches it
+    batch = client.get("/api/v1/decisions/batch", headers=keys["ota"])
+    assert batch.status_code == 405
+    assert {m.strip() for m in batch.headers["Allow"].split(",")} == {"POST", "OPTIONS"}
 
 
 def test_a_request_without_a_key_is_challenged_for_one(client):
