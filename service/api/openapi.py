@@ -11,7 +11,8 @@ names: a verb and a noun, `createDecision`, `listVendors`.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -105,16 +106,55 @@ OPERATION_IDS = {
     "webhooks.list_messages": "listWebhookMessages",
 }
 NOUNS = {"matches": "match"}  # singulars that are not the plural less its "s"
-# Where an id in an answer can be used next: endpoint -> [(link, endpoint, {param: pointer})].
-LINKS: dict[str, list[tuple[str, str, dict[str, str]]]] = {
+
+
+@dataclass(frozen=True)
+class Link:
+    """Where an id in an answer can be used next: the operation (by endpoint) and the path
+    parameters or body fields it fills, each a JSON pointer into the answer."""
+
+    name: str
+    target: str
+    parameters: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+
+    def described(self) -> dict[str, Any]:
+        link: dict[str, Any] = {"operationId": operation_id(self.target)}
+        if self.parameters:
+            link["parameters"] = {name: f"$response.body#{pointer}"
+                                  for name, pointer in self.parameters.items()}
+        if self.body is not None:
+            link["requestBody"] = self.body
+        return link
+
+
+_NEW_ID = "$response.body#/id"
+LINKS: dict[str, list[Link]] = {
     "decisions.create_decision": [
-        ("GetDecision", "decisions.get_decision", {"decision_id": "/decision_id"})],
+        Link("GetDecision", "decisions.get_decision", {"decision_id": "/decision_id"})],
     "devices.register_devices": [
-        ("GetDevice", "devices.get_device", {"device_id": "/items/0/id"})],
-    "keys.create": [("RevokeKey", "keys.revoke", {"key_id": "/id"})],
+        Link("GetDevice", "devices.get_device", {"device_id": "/items/0/id"})],
+    "keys.create": [Link("RevokeKey", "keys.revoke", {"key_id": "/id"})],
+    "reference.create_vendors": [
+        Link("CreateModelOfVendor", "reference.create_models", body={"vendor_id": _NEW_ID}),
+        Link("DesignateVendor", "reference.create_designations", body={"vendor_ids": [_NEW_ID]}),
+        Link("LicenceVendor", "licences.create_licences", body={"vendor_ids": [_NEW_ID]})],
     "licences.create_licences": [
-        ("AmendLicence", "licences.amend", {"licence_id": "/id"}),
-        ("RevokeLicence", "licences.revoke", {"licence_id": "/id"})],
+        Link("AmendLicence", "licences.amend", {"licence_id": "/id"}),
+        Link("RevokeLicence", "licences.revoke", {"licence_id": "/id"})],
+    "sources.create_source": [
+        Link(f"{verb.title()}Source", f"sources.{verb}_source", {"source_id": "/id"})
+        for verb in ("get", "patch", "delete", "refresh")]
+    + [Link("ApproveSource", "sources.approve", {"source_id": "/id"})],
+    "webhooks.create_webhook": [
+        Link(f"{verb.title()}Webhook", f"webhooks.{verb}_webhook", {"webhook_id": "/id"})
+        for verb in ("get", "patch", "delete")]
+    + [Link("ListWebhookMessages", "webhooks.list_messages", {"webhook_id": "/id"})],
+    "matches.list_matches": [
+        Link(name, f"matches.{view}", {"match_id": "/items/0/id"}) for name, view in (
+            ("GetFirstMatch", "get_match"), ("ConfirmFirstMatch", "confirm"),
+            ("DismissFirstMatch", "dismiss"))],
+    "jobs.list_jobs": [Link("RetryFirstJob", "jobs.retry_job", {"job_id": "/items/0/id"})],
 }
 # Path and query values: any text without the control characters bodies refuse either.
 _TEXT_VALUE = {"type": "string", "pattern": schemas.PRINTABLE}
@@ -144,7 +184,7 @@ def document() -> dict[str, Any]:
     for rule in current_app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        path = str(rule).replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)  # converters aside
         view = current_app.view_functions[rule.endpoint]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(path, method, rule, view,
@@ -226,17 +266,14 @@ def _operation(path: str, method: str, rule: Any, view: Any,
                        for status in sorted(statuses)}
     for status, answer in op["responses"].items():
         if status.startswith("2") and links:
-            answer["links"] = {name: {"operationId": operation_id(target),
-                                      "parameters": {p: f"$response.body#{ptr}"
-                                                     for p, ptr in params.items()}}
-                               for name, target, params in links}
+            answer["links"] = {link.name: link.described() for link in links}
         if status in refusals.HEADERS:
             answer["headers"] = refusals.HEADERS[status]
     return op
 
 
 def _resource_answers(endpoint: str, resource: Resource
-                      ) -> tuple[dict[str, Any], list[tuple[str, str, dict[str, str]]]]:
+                      ) -> tuple[dict[str, Any], list[Link]]:
     record, detail = RECORDS[resource.name]
     action = endpoint.rpartition(".")[2].partition("_")[0]
     if action == "list":
@@ -246,8 +283,8 @@ def _resource_answers(endpoint: str, resource: Resource
     if action != "create":
         return {"200": record}, []
     blueprint = endpoint.partition(".")[0]
-    links = [(f"{verb.title()}{record.__name__}", f"{blueprint}.{verb}_{resource.name}",
-              {"record_id": "/id"}) for verb in ("get", "patch", "delete")]
+    links = [Link(f"{verb.title()}{record.__name__}", f"{blueprint}.{verb}_{resource.name}",
+                  {"record_id": "/id"}) for verb in ("get", "patch", "delete")]
     return {"201": record}, links + LINKS.get(endpoint, [])
 
 

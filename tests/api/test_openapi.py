@@ -12,7 +12,7 @@ def test_every_route_is_described_with_its_security_and_body(app, client):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        path = str(rule).replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method) in described
     decisions = document["paths"]["/api/v1/decisions"]["post"]
@@ -31,8 +31,12 @@ def test_answers_parameters_and_links_are_described_for_a_client_or_a_fuzzer(cli
     assert set(create) == {"201", "400", "401", "403", "413", "415", "422", "503"}
     assert create["201"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Vendor"}
-    assert {link["operationId"] for link in create["201"]["links"].values()} == {
-        "getVendor", "updateVendor", "deleteVendor"}
+    links = create["201"]["links"]
+    assert {link["operationId"] for link in links.values()} == {
+        "getVendor", "updateVendor", "deleteVendor", "createModel", "createDesignation",
+        "createLicence"}
+    assert links["GetVendor"]["parameters"] == {"record_id": "$response.body#/id"}
+    assert links["DesignateVendor"]["requestBody"] == {"vendor_ids": ["$response.body#/id"]}
     assert {"id", "revision", "recorded_at", "name"} <= set(schemas["Vendor"]["required"])
     for status in ("400", "401", "403", "413", "415", "422", "503"):
         problem = create[status]["content"]["application/problem+json"]["schema"]
