@@ -210,6 +210,15 @@ class UpdateRef(Strict):
 
 
 class DecisionRequest(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"device": {"id": "SN-P30PRO-0001"},
+         "update": {"supplier": "Google LLC", "kind": "security_patch", "product": "Android",
+                    "version": "2019-06-05", "enhances_functionality": False},
+         "at": "2019-06-01T00:00:00Z"},
+        {"device": {"vendor": "Huawei Technologies Co., Ltd.", "model": "Mate 30 Pro"},
+         "update": {"supplier": "Google LLC", "kind": "security_patch", "product": "Android"},
+         "at": "2019-10-01"}]})
+
     device: DeviceRef
     update: UpdateRef
     at: Instant | None = None
@@ -221,6 +230,10 @@ class BatchRequest(Strict):
 
 
 class VendorIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "Huawei Technologies Co., Ltd.", "aliases": ["Huawei"], "country": "CN",
+         "brands": ["Huawei", "Honor"]}]})
+
     name: Name
     aliases: list[Name] = Field(default_factory=list, max_length=200)
     country: Country | None = None
