@@ -167,6 +167,15 @@ _LIST_PARAMETERS = [
 ]
 
 
+_ABOUT = """Whether a security update may ship to a device under export controls, and why.
+
+Bodies are JSON of at most {max_body_bytes} bytes (larger ones get 413) sent as
+`application/json` (else 415). Lists answer `{{"items": [...], "next_cursor": ...}}` and page
+with `limit` (1 to {max_page}) and `cursor`. Every problem is `application/problem+json`
+(RFC 9457) and names each bad field in `errors`. A 401 carries `WWW-Authenticate`, a 503
+`Retry-After`, a 405 `Allow`."""
+
+
 def document() -> dict[str, Any]:
     models: set[type[BaseModel]] = set(BODIES.values()) | {schemas.DeviceIn, responses.Problem}
     models |= {model for pair in RECORDS.values() for model in pair}
@@ -191,7 +200,9 @@ def document() -> dict[str, Any]:
                                                                    components)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Device security-update eligibility service", "version": "1"},
+        "info": {"title": "Device security-update eligibility service", "version": "1",
+                 "description": _ABOUT.format(max_body_bytes=services().settings.max_body_bytes,
+                                              max_page=MAX_PAGE)},
         "paths": paths,
         "components": {
             "schemas": components,
