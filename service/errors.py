@@ -1,9 +1,7 @@
 """One error vocabulary: `ServiceError` and its cases, answered as problem+json.
 
 Handlers are registered once in `init_app`. Anything unexpected becomes a 503 with a
-correlation id in the log and the answer: a failure never turns into an `allow`. Each answer
-carries the headers its status calls for: `WWW-Authenticate` on a 401 (RFC 6750), `Allow` on a
-405, `Retry-After` on a 503 (RFC 9110).
+correlation id in the log and the answer: a failure never turns into an `allow`.
 """
 
 from __future__ import annotations
