@@ -75,7 +75,8 @@ class Page:
 
 _TEXT = "text"  # marks a plain-text answer
 
-# Successful answers of the routes that are not a `Resource`'s, by endpoint: status -> body.
+# Answers of the routes that are not a `Resource`'s, by endpoint: status -> body. Problems
+# `refusals` does not read from the route (a conflict, an unknown id in a body) are named too.
 ANSWERS: dict[str, dict[str, Any]] = {
     "health.livez": {"200": responses.Live},
     "health.readyz": {"200": responses.Ready, "503": responses.Ready},

@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds the whole run may take before it counts as failed")
     parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
     parser.add_argument("--report-dir", help="where schemathesis writes its ndjson report")
+    parser.add_argument("--database-url", help="an empty database to use instead of a SQLite "
+                        "file of the run's own (in the namespace, PostgreSQL by unix socket)")
     parser.add_argument("--isolated", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--shared-network", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -74,7 +76,8 @@ def fuzz(var: Path, args: argparse.Namespace) -> int:
     from service.embedded import EmbeddedRedis
 
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(ELIG_VAR_DIR=str(var), DATABASE_URL=f"sqlite:///{var}/service.db",
+    env.update(ELIG_VAR_DIR=str(var),
+               DATABASE_URL=args.database_url or f"sqlite:///{var}/service.db",
                ELIG_DECISION_LOG_SPOOL=str(var / "spool"), ELIG_WEB_WORKERS="1")
     redis = EmbeddedRedis(var / "redis")
     env["REDIS_URL"] = redis.start()
