@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint fuzz bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check service workers config tests bench
 	$(BIN)/mypy
+
+# schemathesis over the served OpenAPI document; see tests/contract/fuzz_api.py.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.contract.fuzz_api
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -65,7 +65,7 @@ def authenticate(role: Role) -> None:
         raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
     key = current_app.extensions["eligibility"].snapshots.key(secret.strip())
     if key is None or key.revoked:
-        raise Unauthorized("The API key is unknown or revoked.")
+        raise Unauthorized("The API key is unknown or revoked.", invalid_token=True)
     if ORDER.index(Role(key.role)) < ORDER.index(role):
         raise Forbidden(f"This needs the role {role.value}; the key has {key.role}.")
     g.key_id = key.id

@@ -18,6 +18,9 @@ from service.logs import request_id
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
+# What a 503 (or 429) tells a client to wait before it asks again. Outages here are a database
+# or Redis coming back, or a snapshot catching up: seconds to minutes, not milliseconds.
+RETRY_AFTER_SECONDS = 10
 
 
 class ServiceError(Exception):
@@ -44,14 +47,34 @@ class InvalidInput(ServiceError):
     title = "Invalid input"
 
 
+class UnsupportedMediaType(ServiceError):
+    status = 415
+    title = "Unsupported media type"
+
+
 class Unauthorized(ServiceError):
+    """No usable key: the challenge says so, and whether a key was sent but refused."""
+
     status = 401
     title = "Unauthorized"
+
+    def __init__(self, detail: str, *, invalid_token: bool = False) -> None:
+        super().__init__(detail)
+        self.invalid_token = invalid_token
+
+    def headers(self) -> dict[str, str]:
+        # RFC 6750 section 3: no error code when no credentials came, invalid_token when the
+        # key sent is unknown or revoked.
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"' if self.invalid_token
+                else "Bearer"}
 
 
 class Forbidden(ServiceError):
     status = 403
     title = "Forbidden"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}
 
 
 class NotFound(ServiceError):
@@ -123,7 +146,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
-        return problem(status, error.name, error.description or error.name)
+        response = problem(status, error.name, error.description or error.name)
+        # werkzeug's exceptions carry the headers their status needs (`Allow` on a 405).
+        response.headers.update([(name, value) for name, value in error.get_headers()
+                                 if name.lower() != "content-type"])
+        return response
+
+    @app.after_request
+    def retry_after(response: Response) -> Response:
+        # Every 503, however it arose: a ServiceError, the unexpected-error handler, /readyz.
+        if response.status_code in (429, 503):
+            response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

@@ -9,16 +9,24 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from service.api.schemas import CONTROL
-from service.errors import BadRequest, InvalidInput, NotFound, field_errors
+from service.errors import (
+    BadRequest,
+    InvalidInput,
+    NotFound,
+    UnsupportedMediaType,
+    field_errors,
+)
 
 S = TypeVar("S", bound=BaseModel)
 
 
 def json_body() -> Any:
-    """Return the request's JSON, or raise a 400 that says what is wrong with it."""
+    """Return the request's JSON, or raise a 415 (not sent as JSON) or a 400 (not JSON) that
+    says what is wrong with it."""
     if not request.mimetype or request.mimetype != "application/json":
-        raise BadRequest("Send the body as JSON with `Content-Type: application/json`.",
-                         [{"field": "body", "message": "not application/json"}])
+        raise UnsupportedMediaType(
+            "Send the body as JSON with `Content-Type: application/json`.",
+            [{"field": "body", "message": "not application/json"}])
     try:
         return orjson.loads(request.get_data(cache=False))
     except orjson.JSONDecodeError as exc:

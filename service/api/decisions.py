@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, g
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import BaseConverter
 
 from service import answers, idempotency
 from service.api.resources import json_response
@@ -15,6 +17,18 @@ from service.errors import Conflict, InvalidInput, NotFound
 from service.parsing import json_body, validate
 
 bp = Blueprint("decisions", __name__)
+
+
+class DecisionId(BaseConverter):
+    """A decision's id in a path, never `batch`: `GET /decisions/batch` is then no decision's,
+    and a 405 whose `Allow` names only what `/decisions/batch` takes (POST)."""
+
+    regex = r"(?!batch\Z)[^/]+"
+
+
+@bp.record_once
+def _converters(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters["decision_id"] = DecisionId
 
 
 @bp.post("/decisions")
@@ -70,7 +84,7 @@ def _given_before(ctx: Services, held: idempotency.Claim | None) -> dict[str, An
     return None if given is None else {k: v for k, v in given.items() if k != "request"}
 
 
-@bp.get("/decisions/<decision_id>")
+@bp.get("/decisions/<decision_id:decision_id>")
 @requires(Role.OTA)
 def get_decision(decision_id: str) -> Response:
     body = services().decision_log.fetch(decision_id)

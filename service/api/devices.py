@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, request
 
-from service.api.resources import json_response, page_limit
+from service.api.resources import answer_page, json_response, listing
 from service.api.schemas import DeviceIn
 from service.api.writes import transaction
 from service.auth import Role, requires
@@ -95,15 +95,11 @@ def get_device(device_id: str) -> Response:
 @bp.get("/devices")
 @requires(Role.VIEWER)
 def list_devices() -> Response:
-    limit = page_limit()
+    limit = listing({"model_id": None})
     query = sa.select(Device).order_by(Device.id).limit(limit + 1)
     if cursor := request.args.get("cursor"):
         query = query.where(Device.id > cursor)
     if model_id := request.args.get("model_id"):
         query = query.where(Device.model_id == model_id)
     with read_session(services().settings.database_url) as session:
-        rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return json_response({"items": [_device_json(d) for d in rows],
-                          "next_cursor": rows[-1].id if more else None})
+        return answer_page([_device_json(d) for d in session.scalars(query)], limit)

@@ -136,5 +136,6 @@ def _utc(value: Any) -> Any:
 
 openapi.describe({}, {"jobs.list_jobs": {"200": openapi.Page(responses.Job)},
                       "jobs.get_job": {"200": responses.Job},
-                      "jobs.retry_job": {"202": responses.Job}},
+                      "jobs.retry_job": {"202": responses.Job,
+                                         "409": responses.Problem}},  # not failed
                   {"jobs.list_jobs": {"status": STATUSES}})

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
-from service.api.resources import json_response
+from service.api.resources import answer_page, listing
 from service.api.schemas import KeyIn
 from service.api.writes import transaction
 from service.auth import Role, requires
@@ -35,9 +35,14 @@ def create() -> Response:
 @bp.get("/keys")
 @requires(Role.ADMIN)
 def list_keys() -> Response:
+    """Keys by id, a page at a time, like every list."""
+    limit = listing({})
+    query = sa.select(ApiKey).order_by(ApiKey.id)
+    if cursor := request.args.get("cursor"):
+        query = query.where(ApiKey.id > cursor)
     with read_session(services().settings.database_url) as session:
-        keys = session.scalars(sa.select(ApiKey).order_by(ApiKey.created_at))
-        return json_response({"items": [key_json(k) for k in keys], "next_cursor": None})
+        return answer_page([key_json(k) for k in session.scalars(query.limit(limit + 1))],
+                           limit)
 
 
 @bp.delete("/keys/<key_id>")

@@ -109,6 +109,8 @@ openapi.describe(
      ("POST", "/api/v1/matches/{match_id}/dismiss"): VerdictIn},
     {"matches.list_matches": {"200": openapi.Page(responses.Match)},
      "matches.get_match": {"200": responses.Match},
-     "matches.confirm": {"200": responses.Match}, "matches.dismiss": {"200": responses.Match}},
+     # A verdict the match already has is a conflict.
+     "matches.confirm": {"200": responses.Match, "409": responses.Problem},
+     "matches.dismiss": {"200": responses.Match, "409": responses.Problem}},
     {"matches.list_matches": FILTERS},
 )

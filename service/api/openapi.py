@@ -2,14 +2,17 @@
 
 Paths come from the app's routes, request bodies from the schemas that validate them, query
 parameters from what the list routes read, and answers from `service.api.responses`: each
-operation names the statuses it gives on success, with their bodies, and links an id in an
-answer to the operations that take it (so a client, or a fuzzer, can follow them).
+operation names every status it gives, with its body and the headers it carries (problems are
+listed by `service.api.refusals`), and links an id in an answer to the operations that take it
+(so a client, or a fuzzer, can follow them). Operation ids read as a generated client's method
+names: a verb and a noun, `createDecision`, `listVendors`.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -17,7 +20,8 @@ from flask import Blueprint, Response, current_app
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from service.api import devices, responses, schemas
+from service import idempotency
+from service.api import devices, refusals, responses, schemas
 from service.api.resources import MAX_PAGE, Resource, filterable, json_response
 from service.auth import PUBLIC, public
 from service.context import services
@@ -59,7 +63,8 @@ def describe(bodies: dict[tuple[str, str], type[BaseModel]], answers: dict[str, 
     FILTERS.update(filters or {})
 
 
-FILTERS: dict[str, dict[str, tuple[str, ...] | None]] = {}
+FILTERS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    "devices.list_devices": {"model_id": None}, "keys.list_keys": {}}
 
 
 @dataclass(frozen=True)
@@ -71,16 +76,19 @@ class Page:
 
 _TEXT = "text"  # marks a plain-text answer
 
-# Successful answers of the routes that are not a `Resource`'s, by endpoint: status -> body.
+# Answers of the routes that are not a `Resource`'s, by endpoint: status -> body. Problems
+# `refusals` does not read from the route (a conflict, an unknown id in a body) are named too.
 ANSWERS: dict[str, dict[str, Any]] = {
     "health.livez": {"200": responses.Live},
     "health.readyz": {"200": responses.Ready, "503": responses.Ready},
     "health.metrics": {"200": _TEXT},
-    "decisions.create_decision": {"200": responses.Decision, "503": responses.Problem},
-    "decisions.create_batch": {"200": responses.Batch, "503": responses.Problem},
+    # Unknown registered ids in a request are 404 (api.md); a batch answers them per item.
+    "decisions.create_decision": {"200": responses.Decision, "404": responses.Problem},
+    "decisions.create_batch": {"200": responses.Batch},
     "decisions.get_decision": {"200": responses.DecisionGiven},
     "devices.register_devices": {"200": responses.DeviceRegistration,
-                                 "201": responses.DeviceRegistration},
+                                 "201": responses.DeviceRegistration,
+                                 "409": responses.Problem},  # known with another model
     "devices.get_device": {"200": responses.Device},
     "devices.list_devices": {"200": Page(responses.Device)},
     "licences.amend": {"201": responses.AmendmentRecorded},
@@ -90,16 +98,65 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "keys.revoke": {"200": responses.Key},
     "openapi.openapi": {"200": None},
 }
-# Where an id in an answer can be used next: endpoint -> [(link, endpoint, method, {param: ptr})].
-LINKS: dict[str, list[tuple[str, str, str, dict[str, str]]]] = {
+# What a generated client calls each operation, where the endpoint's name does not say it as a
+# verb and a noun (see `operation_id`).
+OPERATION_IDS = {
+    "health.livez": "getLivez", "health.readyz": "getReadyz", "health.metrics": "getMetrics",
+    "openapi.openapi": "getOpenApiDocument",
+    "decisions.create_batch": "createDecisionBatch",
+    "licences.amend": "createLicenceAmendment",
+    "webhooks.list_messages": "listWebhookMessages",
+}
+NOUNS = {"matches": "match"}  # singulars that are not the plural less its "s"
+
+
+@dataclass(frozen=True)
+class Link:
+    """Where an id in an answer can be used next: the operation (by endpoint) and the path
+    parameters or body fields it fills, each a JSON pointer into the answer."""
+
+    name: str
+    target: str
+    parameters: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+
+    def described(self) -> dict[str, Any]:
+        link: dict[str, Any] = {"operationId": operation_id(self.target)}
+        if self.parameters:
+            link["parameters"] = {name: f"$response.body#{pointer}"
+                                  for name, pointer in self.parameters.items()}
+        if self.body is not None:
+            link["requestBody"] = self.body
+        return link
+
+
+_NEW_ID = "$response.body#/id"
+LINKS: dict[str, list[Link]] = {
     "decisions.create_decision": [
-        ("GetDecision", "decisions.get_decision", "GET", {"decision_id": "/decision_id"})],
+        Link("GetDecision", "decisions.get_decision", {"decision_id": "/decision_id"})],
     "devices.register_devices": [
-        ("GetDevice", "devices.get_device", "GET", {"device_id": "/items/0/id"})],
-    "keys.create": [("RevokeKey", "keys.revoke", "DELETE", {"key_id": "/id"})],
+        Link("GetDevice", "devices.get_device", {"device_id": "/items/0/id"})],
+    "keys.create": [Link("RevokeKey", "keys.revoke", {"key_id": "/id"})],
+    "reference.create_vendors": [
+        Link("CreateModelOfVendor", "reference.create_models", body={"vendor_id": _NEW_ID}),
+        Link("DesignateVendor", "reference.create_designations", body={"vendor_ids": [_NEW_ID]}),
+        Link("LicenceVendor", "licences.create_licences", body={"vendor_ids": [_NEW_ID]})],
     "licences.create_licences": [
-        ("AmendLicence", "licences.amend", "POST", {"licence_id": "/id"}),
-        ("RevokeLicence", "licences.revoke", "POST", {"licence_id": "/id"})],
+        Link("AmendLicence", "licences.amend", {"licence_id": "/id"}),
+        Link("RevokeLicence", "licences.revoke", {"licence_id": "/id"})],
+    "sources.create_source": [
+        Link(f"{verb.title()}Source", f"sources.{verb}_source", {"source_id": "/id"})
+        for verb in ("get", "patch", "delete", "refresh")]
+    + [Link("ApproveSource", "sources.approve", {"source_id": "/id"})],
+    "webhooks.create_webhook": [
+        Link(f"{verb.title()}Webhook", f"webhooks.{verb}_webhook", {"webhook_id": "/id"})
+        for verb in ("get", "patch", "delete")]
+    + [Link("ListWebhookMessages", "webhooks.list_messages", {"webhook_id": "/id"})],
+    "matches.list_matches": [
+        Link(name, f"matches.{view}", {"match_id": "/items/0/id"}) for name, view in (
+            ("GetFirstMatch", "get_match"), ("ConfirmFirstMatch", "confirm"),
+            ("DismissFirstMatch", "dismiss"))],
+    "jobs.list_jobs": [Link("RetryFirstJob", "jobs.retry_job", {"job_id": "/items/0/id"})],
 }
 # Path and query values: any text without the control characters bodies refuse either.
 _TEXT_VALUE = {"type": "string", "pattern": schemas.PRINTABLE}
@@ -110,6 +167,15 @@ _LIST_PARAMETERS = [
     {"name": "cursor", "in": "query", "required": False,
      "description": "The `next_cursor` of the page before.", "schema": _TEXT_VALUE},
 ]
+
+
+_ABOUT = """Whether a security update may ship to a device under export controls, and why.
+
+Bodies are JSON of at most {max_body_bytes} bytes (larger ones get 413) sent as
+`application/json` (else 415). Lists answer `{{"items": [...], "next_cursor": ...}}` and page
+with `limit` (1 to {max_page}) and `cursor`. Every problem is `application/problem+json`
+(RFC 9457) and names each bad field in `errors`. A 401 carries `WWW-Authenticate`, a 503
+`Retry-After`, a 405 `Allow`."""
 
 
 def document() -> dict[str, Any]:
@@ -129,14 +195,16 @@ def document() -> dict[str, Any]:
     for rule in current_app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        path = str(rule).replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)  # converters aside
         view = current_app.view_functions[rule.endpoint]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(path, method, rule, view,
                                                                    components)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Device security-update eligibility service", "version": "1"},
+        "info": {"title": "Device security-update eligibility service", "version": "1",
+                 "description": _ABOUT.format(max_body_bytes=services().settings.max_body_bytes,
+                                              max_page=MAX_PAGE)},
         "paths": paths,
         "components": {
             "schemas": components,
@@ -151,8 +219,23 @@ def _model(body: Any) -> type[BaseModel] | None:
     return body if isinstance(body, type) and issubclass(body, BaseModel) else None
 
 
-def operation_id(endpoint: str, method: str) -> str:
-    return endpoint.replace(".", "_") + ("" if method == "GET" else f"_{method.lower()}")
+def operation_id(endpoint: str) -> str:
+    """The endpoint's name as a verb and a noun in camelCase: `sources.refresh_source` ->
+    refreshSource, `matches.confirm` -> confirmMatch (a lone verb takes the blueprint's noun),
+    a resource's `reference.get_vendors` -> getVendor; PATCH routes update."""
+    if endpoint in OPERATION_IDS:
+        return OPERATION_IDS[endpoint]
+    blueprint, _, name = endpoint.partition(".")
+    verb, _, noun = name.partition("_")
+    if getattr(current_app.view_functions[endpoint], "resource", None) is not None:
+        noun = noun if verb == "list" else _singular(noun)
+    noun = noun or _singular(blueprint)
+    verb = {"patch": "update"}.get(verb, verb)
+    return verb + "".join(part.title() for part in noun.split("_"))
+
+
+def _singular(noun: str) -> str:
+    return NOUNS.get(noun, noun.removesuffix("s"))
 
 
 def _operation(path: str, method: str, rule: Any, view: Any,
@@ -160,53 +243,63 @@ def _operation(path: str, method: str, rule: Any, view: Any,
     role = getattr(view, "required_role", None)
     resource: Resource | None = getattr(view, "resource", None)
     op: dict[str, Any] = {
-        "operationId": operation_id(rule.endpoint, method),
+        "operationId": operation_id(rule.endpoint),
+        # groups a generated client's modules: decisions, vendors, ..., health
+        "tags": [resource.name if resource else rule.endpoint.partition(".")[0]],
         "parameters": [{"name": a, "in": "path", "required": True, "schema": _TEXT_VALUE}
                        for a in sorted(rule.arguments)],
     }
     if role != PUBLIC:
         op["security"] = [{"bearer": []}]
         op["description"] = f"Needs the role `{role}` or above."
+    idempotent = role != PUBLIC and method in idempotency.UNSAFE
+    if idempotent:
+        op["parameters"].append(_IDEMPOTENCY_KEY)
     answers = ANSWERS.get(rule.endpoint, {})
     links = LINKS.get(rule.endpoint, [])
+    filters = FILTERS.get(rule.endpoint, {})
     if resource is not None:
         answers, links = _resource_answers(rule.endpoint, resource)
-        if isinstance(answers.get("200"), Page):
-            op["parameters"] += _LIST_PARAMETERS + [
-                {"name": name, "in": "query", "required": False,
-                 "description": f"Only records whose {name} is this.",
-                 "schema": _TEXT_VALUE} for name in filterable(resource)]
+        filters = dict.fromkeys(filterable(resource))
         if method == "PATCH":
             op["requestBody"] = _json_body(_partial(resource.schema, components))
-    elif isinstance(answers.get("200"), Page):
+    if isinstance(answers.get("200"), Page):
         op["parameters"] += _LIST_PARAMETERS + [
             {"name": name, "in": "query", "required": False,
              "description": f"Only records whose {name} is this.",
              "schema": _TEXT_VALUE if values is None else {"type": "string", "enum": values}}
-            for name, values in FILTERS.get(rule.endpoint, {}).items()]
-    if rule.endpoint == "devices.list_devices":
-        op["parameters"] += _LIST_PARAMETERS + [
-            {"name": "model_id", "in": "query", "required": False,
-             "description": "Only devices of this model.", "schema": _TEXT_VALUE}]
+            for name, values in filters.items()]
     if (method, path) == ("POST", "/api/v1/devices"):
         op["requestBody"] = _json_body(_DEVICES_BODY)
     body = BODIES.get((method, path))
     if body is not None:
         op["requestBody"] = _json_body({"$ref": f"#/components/schemas/{body.__name__}"})
-    op["responses"] = {status: _answer(answer, HTTPStatus(int(status)).phrase)
-                       for status, answer in answers.items()}
+    statuses = dict.fromkeys(refusals.statuses(
+        rule.endpoint, role, path_ids=bool(rule.arguments), body="requestBody" in op,
+        query=any(p["in"] == "query" for p in op["parameters"]), idempotent=idempotent),
+        responses.Problem)
+    statuses.update(answers)
+    op["responses"] = {status: _answer(statuses[status], HTTPStatus(int(status)).phrase)
+                       for status in sorted(statuses)}
     for status, answer in op["responses"].items():
         if status.startswith("2") and links:
-            answer["links"] = {name: {"operationId": operation_id(target, target_method),
-                                      "parameters": {p: f"$response.body#{ptr}"
-                                                     for p, ptr in params.items()}}
-                               for name, target, target_method, params in links}
-    op["responses"]["4XX"] = _answer(responses.Problem, "A problem (RFC 9457)")
+            answer["links"] = {link.name: link.described() for link in links}
+        if status in refusals.HEADERS:
+            answer["headers"] = refusals.HEADERS[status]
     return op
 
 
+_IDEMPOTENCY_KEY = {
+    "name": idempotency.HEADER, "in": "header", "required": False,
+    "description": "Makes a retry safe: the same key with the same request gets the first "
+                   "answer again (marked `Idempotent-Replayed: true`) and nothing is done "
+                   "twice; with another request it is a 422; while the first is being "
+                   "answered, a 409. Kept 24 hours, per API key.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}}
+
+
 def _resource_answers(endpoint: str, resource: Resource
-                      ) -> tuple[dict[str, Any], list[tuple[str, str, str, dict[str, str]]]]:
+                      ) -> tuple[dict[str, Any], list[Link]]:
     record, detail = RECORDS[resource.name]
     action = endpoint.rpartition(".")[2].partition("_")[0]
     if action == "list":
@@ -216,9 +309,8 @@ def _resource_answers(endpoint: str, resource: Resource
     if action != "create":
         return {"200": record}, []
     blueprint = endpoint.partition(".")[0]
-    links = [(f"{verb.title()}{record.__name__}", f"{blueprint}.{verb}_{resource.name}",
-              method, {"record_id": "/id"})
-             for verb, method in (("get", "GET"), ("patch", "PATCH"), ("delete", "DELETE"))]
+    links = [Link(f"{verb.title()}{record.__name__}", f"{blueprint}.{verb}_{resource.name}",
+                  {"record_id": "/id"}) for verb in ("get", "patch", "delete")]
     return {"201": record}, links + LINKS.get(endpoint, [])
 
 

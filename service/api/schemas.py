@@ -6,10 +6,13 @@ refused, bounded strings and lists. Instants need a zone; a bare date means midn
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, cast
 
 from pydantic import (
     AfterValidator,
@@ -20,6 +23,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic.json_schema import JsonDict, JsonValue
 
 from service.errors import FieldInvalid
 
@@ -102,20 +106,52 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-def _shapes(*shapes: tuple[list[str], list[str]]) -> dict[str, Any]:
-    """JSON Schema for "one of these shapes": each names the fields it needs and those it
-    leaves out (absent or null), so the document says what `one_shape` checks."""
-    return {"anyOf": [{"required": needs, "properties": {
-        **{name: {"not": {"type": "null"}} for name in needs},
-        **{name: {"type": "null"} for name in without}}} for needs, without in shapes]}
+@dataclass(frozen=True)
+class Shape:
+    """One shape a body may take: the fields it needs, those it leaves out (absent or null),
+    and any it fixes to one value. `title` names the class a generated client makes of it."""
+
+    title: str
+    needs: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()
+    fixed: tuple[tuple[str, str], ...] = ()
+
+    def schema(self, fields: JsonDict, required: list[str]) -> JsonDict:
+        properties: JsonDict = {}
+        for name, field in fields.items():
+            field = copy.deepcopy(cast(JsonDict, field))
+            if name in self.without:
+                field = {"type": "null"}
+            elif name in self.needs:  # the field's own type, without its null
+                branches = cast(list[JsonDict], field.pop("anyOf", [field]))
+                field = {**field, **next(b for b in branches if b != {"type": "null"})}
+                field.pop("default", None)
+            properties[name] = field
+        properties.update({name: {"const": value} for name, value in self.fixed})
+        needs: list[JsonValue] = [*required, *(n for n in self.needs if n not in required)]
+        return {"title": self.title, "type": "object", "properties": properties,
+                "required": needs, "additionalProperties": False}
+
+
+def _shapes(*shapes: Shape) -> Callable[[JsonDict], None]:
+    """JSON Schema for "one of these shapes", so the document says what the model's check
+    across fields does; each shape is a whole object, one class in a generated client."""
+
+    def describe(schema: JsonDict) -> None:
+        fields = cast(JsonDict, schema["properties"])
+        required = cast(list[str], schema.get("required", []))
+        schema["anyOf"] = [shape.schema(fields, required) for shape in shapes]
+
+    return describe
 
 
 class DeviceRef(Strict):
     """A registered device (`id`), a registered model (`model_id`), or inline strings."""
 
     model_config = ConfigDict(json_schema_extra=_shapes(
-        (["id"], ["model_id", "vendor", "model"]), (["model_id"], ["id", "vendor", "model"]),
-        (["vendor"], ["id", "model_id"])))
+        Shape("RegisteredDevice", ("id",), ("model_id", "vendor", "model")),
+        Shape("RegisteredModel", ("model_id",), ("id", "vendor", "model")),
+        Shape("InlineDevice", ("vendor",), ("id", "model_id"))))
 
     id: RecordId | None = None
     model_id: RecordId | None = None
@@ -147,7 +183,8 @@ class UpdateRef(Strict):
     """A registered update (`id`) or the update described inline."""
 
     model_config = ConfigDict(json_schema_extra=_shapes(
-        (["id"], ["supplier", "kind", "product"]), (["supplier", "kind", "product"], ["id"])))
+        Shape("RegisteredUpdate", ("id",), ("supplier", "kind", "product")),
+        Shape("InlineUpdate", ("supplier", "kind", "product"), ("id",))))
 
     id: RecordId | None = None
     supplier: Name | None = None
@@ -173,6 +210,15 @@ class UpdateRef(Strict):
 
 
 class DecisionRequest(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"device": {"id": "SN-P30PRO-0001"},
+         "update": {"supplier": "Google LLC", "kind": "security_patch", "product": "Android",
+                    "version": "2019-06-05", "enhances_functionality": False},
+         "at": "2019-06-01T00:00:00Z"},
+        {"device": {"vendor": "Huawei Technologies Co., Ltd.", "model": "Mate 30 Pro"},
+         "update": {"supplier": "Google LLC", "kind": "security_patch", "product": "Android"},
+         "at": "2019-10-01"}]})
+
     device: DeviceRef
     update: UpdateRef
     at: Instant | None = None
@@ -184,6 +230,10 @@ class BatchRequest(Strict):
 
 
 class VendorIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "Huawei Technologies Co., Ltd.", "aliases": ["Huawei"], "country": "CN",
+         "brands": ["Huawei", "Honor"]}]})
+
     name: Name
     aliases: list[Name] = Field(default_factory=list, max_length=200)
     country: Country | None = None
@@ -237,10 +287,9 @@ class LicenceKind(StrEnum):
 
 
 class LicenceIn(Strict):
-    model_config = ConfigDict(json_schema_extra={"anyOf": [
-        {"properties": {"kind": {"const": "general"}, "holder": {"type": "null"}}},
-        {"required": ["holder"], "properties": {"kind": {"const": "specific"},
-                                                "holder": {"not": {"type": "null"}}}}]})
+    model_config = ConfigDict(json_schema_extra=_shapes(
+        Shape("GeneralLicenceIn", without=("holder",), fixed=(("kind", "general"),)),
+        Shape("SpecificLicenceIn", needs=("holder",), fixed=(("kind", "specific"),))))
 
     number: ShortName  # stored in 120 characters
     kind: Annotated[LicenceKind, Field(strict=False)]

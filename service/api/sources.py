@@ -214,5 +214,6 @@ openapi.describe(
      "sources.patch_source": {"200": responses.Source},
      "sources.delete_source": {"200": responses.Source},
      "sources.refresh_source": {"202": responses.JobQueued},
-     "sources.approve": {"202": responses.ApprovalQueued}},
+     "sources.approve": {"202": responses.ApprovalQueued,
+                         "409": responses.Problem}},  # nothing held, or another one
 )

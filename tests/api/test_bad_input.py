@@ -243,8 +243,8 @@ NOT_AN_OBJECT = [
     Raw("nested_too_deep", b"[" * 5_000 + b"]" * 5_000, "application/json", 400),
     Raw("invalid_utf8", b'{"name": "\xff\xfe"}', "application/json", 400),
     Raw("nan", b'{"name": NaN}', "application/json", 400),
-    Raw("text_plain", b'{"name": "x"}', "text/plain", 400),
-    Raw("form_encoded", b"name=x", "application/x-www-form-urlencoded", 400),
+    Raw("text_plain", b'{"name": "x"}', "text/plain", 415),
+    Raw("form_encoded", b"name=x", "application/x-www-form-urlencoded", 415),
     Raw("json_null", b"null", "application/json", 422),
     Raw("json_string", b'"name"', "application/json", 422),
 ]
