@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from service.eligibility import Basis, Verdict
 
@@ -163,7 +163,8 @@ class Key(BaseModel):
 
 
 class KeyCreated(Key):
-    key: str
+    key: str | None = Field(description="The secret, shown in this answer only; null when the "
+                            "answer is replayed for an Idempotency-Key (only its hash is kept).")
 
 
 class DecisionDesignation(BaseModel):

@@ -113,16 +113,17 @@ def free_port() -> int:
 def wait_until_live(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
     import requests
 
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    from tests.feeds.feed_server import wait_for
+
+    def live() -> bool:
         if process.poll() is not None:
             raise RuntimeError("the web server exited before it answered")
         try:
-            if requests.get(f"{url}/livez", timeout=1).status_code == 200:
-                return
+            return requests.get(f"{url}/livez", timeout=1).status_code == 200
         except requests.ConnectionError:
-            time.sleep(0.1)  # the server is starting; bounded by the deadline
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
+            return False  # the server is starting
+
+    wait_for(live, seconds)
 
 
 def run_schemathesis(url: str, key: str, args: argparse.Namespace) -> int:
@@ -138,7 +139,8 @@ def run_schemathesis(url: str, key: str, args: argparse.Namespace) -> int:
         command += ["--report", "ndjson", "--report-dir", args.report_dir]
     started = time.monotonic()
     try:
-        done = subprocess.run(command, cwd=ROOT, timeout=args.deadline, check=False)
+        done = subprocess.run(command, cwd=ROOT, timeout=args.deadline, check=False,
+                              env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.contract.hooks"})
     except subprocess.TimeoutExpired:
         print(f"schemathesis did not finish within {args.deadline:g} s", file=sys.stderr)
         return 1
