@@ -48,6 +48,9 @@ class Settings:
     feed_max_bytes: int = 500 * 1024 * 1024
     max_drop_percent: float = 20.0  # a list losing more than this share of its rows is held
     min_drop_rows: int = 5  # ...when it loses at least this many (one of two is no incident)
+    # After this many refreshes in a row bring no good data (failed or held), a source is
+    # failing: `/readyz` lists it, `/metrics` flags it, subscribers get `source.failing`. 0: never.
+    feed_failure_alert: int = 3
     # Feeds, like webhooks, reach no loopback/private/link-local host unless listed here (same
     # syntax as `webhook_allow_hosts`), and read file:// URLs only inside `feed_dir`.
     feed_allow_hosts: str = ""

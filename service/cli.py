@@ -110,9 +110,12 @@ def _verify(args: argparse.Namespace) -> int:
     from service.store.db import read_session
 
     with read_session(from_env().database_url) as session:
-        broken = audit.first_broken(session)
-    print("audit chain intact" if broken is None else f"audit chain broken at entry {broken}")
-    return 0 if broken is None else 1
+        broken = audit.verify(session)
+    if broken is None:
+        print("audit chain intact")
+        return 0
+    print(f"audit chain broken at entry {broken.seq}: {broken.reason}")
+    return 1
 
 
 def _web(args: argparse.Namespace) -> int:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import orjson
+from typing import Any
+
 import redis
 import sqlalchemy as sa
 from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from config.settings import Settings
 from service.auth import public
 from service.context import services
+from service.jsonio import dumps
 from service.metrics import WorkCollector
+from service.sources import failures
 from service.store.db import read_session
 
 bp = Blueprint("health", __name__)
@@ -31,8 +35,9 @@ def readyz() -> Response:
               "lists_fresh": not ctx.lists_stale(ctx.clock())}
     ready = all(checks.values())
     body = {"status": "ready" if ready else "not ready", "checks": checks,
-            "data_version": str(ctx.snapshots.current.data_version) if checks["database"] else None}
-    return Response(orjson.dumps(body), status=200 if ready else 503, mimetype="application/json")
+            "data_version": str(ctx.snapshots.current.data_version) if checks["database"] else None,
+            "failing_sources": _failing(ctx.settings) if checks["database"] else None}
+    return Response(dumps(body), status=200 if ready else 503, mimetype="application/json")
 
 
 @bp.get("/metrics")
@@ -43,6 +48,17 @@ def metrics() -> Response:
     work.register(WorkCollector(ctx.freshness, ctx.settings, ctx.clock))
     body = generate_latest() + generate_latest(work)
     return Response(body, mimetype=CONTENT_TYPE_LATEST)
+
+
+def _failing(settings: Settings) -> list[dict[str, Any]] | None:
+    """Sources failing past the alert threshold: a detail for people, not part of the verdict
+    (a failing source makes the service not ready only once it is stale)."""
+    try:
+        found = failures.failing(settings.database_url, settings.feed_failure_alert)
+    except sa.exc.SQLAlchemyError:
+        return None
+    return [{"id": s.source_id, "name": s.name, "consecutive_failures": s.failures,
+             "failing_since": s.since, "last_error": s.last_error} for s in found]
 
 
 def _database_ok(url: str) -> bool:

@@ -26,8 +26,9 @@ SNAPSHOT_BUILT = Gauge("eligibility_snapshot_built_timestamp_seconds",
 
 
 class WorkCollector(Collector):
-    """Figures read when scraped: feed age per source, queue depth, failed jobs, pending
-    outbox rows. They are the same in every process, so any worker's `/metrics` has them."""
+    """Figures read when scraped: feed age and failing streak per source, queue depth, failed
+    jobs, pending outbox rows. They are the same in every process, so any worker's `/metrics`
+    has them."""
 
     def __init__(self, freshness: Freshness, settings: Settings,
                  clock: Callable[[], datetime]) -> None:
@@ -49,7 +50,29 @@ class WorkCollector(Collector):
             stale.add_metric([source.source_id, source.name], float(source.stale(now)))
         yield age
         yield stale
+        yield from self._failures()
         yield from self._queue()
+
+    def _failures(self) -> Iterator[Metric]:
+        from service.sources.failures import streaks
+
+        try:
+            found = streaks(self.settings.database_url)
+        except sa.exc.SQLAlchemyError:
+            return
+        labels = ["source", "name"]
+        count = GaugeMetricFamily("eligibility_feed_consecutive_failures",
+                                  "Refreshes in a row that brought no good data (failed or "
+                                  "held)", labels=labels)
+        failing = GaugeMetricFamily("eligibility_feed_failing",
+                                    "1 when a source's consecutive failures reached "
+                                    "ELIG_FEED_FAILURE_ALERT", labels=labels)
+        for streak in found:
+            count.add_metric([streak.source_id, streak.name], streak.failures)
+            failing.add_metric([streak.source_id, streak.name],
+                               float(streak.failing(self.settings.feed_failure_alert)))
+        yield count
+        yield failing
 
     def _queue(self) -> Iterator[Metric]:
         from rq.registry import FailedJobRegistry

@@ -111,7 +111,7 @@ def forget_idempotency_keys() -> int:
 def verify_audit_chain() -> dict[str, int | None]:
     """Check the audit log's hash chain; fail loudly (and so visibly in RQ) if it is broken."""
     with read_session(from_env().database_url) as session:
-        broken = audit.first_broken(session)
+        broken = audit.verify(session)
     if broken is not None:
-        raise RuntimeError(f"the audit log was altered at entry {broken}")
+        raise RuntimeError(f"the audit log was altered at entry {broken.seq}: {broken.reason}")
     return {"first_broken": None}

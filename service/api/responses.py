@@ -213,10 +213,23 @@ class ReadyChecks(BaseModel):
     lists_fresh: bool
 
 
+class FailingSource(BaseModel):
+    """A source whose last refreshes in a row (at least `ELIG_FEED_FAILURE_ALERT`) brought
+    no good data."""
+
+    id: str
+    name: str
+    consecutive_failures: int
+    failing_since: datetime
+    last_error: str | None
+
+
 class Ready(BaseModel):
     status: str
     checks: ReadyChecks
     data_version: str | None
+    # A detail for people: a failing source makes the service not ready only once stale.
+    failing_sources: list[FailingSource] | None
 
 
 class Live(BaseModel):
@@ -241,6 +254,8 @@ class Source(BaseModel):
     last_changed_at: datetime | None
     last_attempt_at: datetime | None
     last_error: str | None
+    consecutive_failures: int  # refreshes in a row that brought no good data
+    failing_since: datetime | None  # when the first of them finished
     age_seconds: int | None
     stale: bool
     created_at: datetime

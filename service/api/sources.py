@@ -49,6 +49,8 @@ def source_json(source: Source, now: datetime) -> dict[str, Any]:
             "last_checked_at": iso(source.last_checked_at),
             "last_changed_at": iso(source.last_changed_at),
             "last_attempt_at": iso(source.last_attempt_at), "last_error": source.last_error,
+            "consecutive_failures": source.consecutive_failures,
+            "failing_since": iso(source.failing_since),
             "age_seconds": None if age is None else int(age.total_seconds()),
             "stale": source.enabled and Age.of(source).stale(now),
             "created_at": iso(source.created_at), "created_by": source.created_by}

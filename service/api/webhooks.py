@@ -1,5 +1,8 @@
 """Webhook subscriptions (admin): register, list, change, remove, and see what was sent.
 
+`event_types` chooses the events a subscription takes (none named: all of them);
+`vendor_ids` and `update_kinds` narrow its `decision.changed` events only.
+
 The signing secret is in the answer to the registration and nowhere else. A URL that leads to
 a non-public address is refused here (422 naming `url`) and again at every delivery. A change
 is audited, but moves no data version: subscriptions are not the rules' data.
@@ -30,7 +33,7 @@ from service.store.models import Vendor
 from service.store.pipeline import Webhook as WebhookRow
 from service.store.versions import latest, new_id
 from service.webhooks import signing
-from service.webhooks.events import MessageStatus, recent
+from service.webhooks.events import EventType, MessageStatus, recent
 
 bp = Blueprint("webhooks", __name__)
 
@@ -39,6 +42,8 @@ bp = Blueprint("webhooks", __name__)
 Url = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^[^\u0000-\u0020\u007f]+$")]
 VendorIds = Annotated[list[RecordId], Field(max_length=1000)]
 Kinds = Annotated[list[Kind], Field(max_length=50)]
+EventTypes = Annotated[list[Annotated[EventType, Field(strict=False)]],
+                      Field(max_length=20)]
 
 
 def _no_default(schema: JsonDict) -> None:
@@ -52,9 +57,11 @@ def unset() -> Any:
 
 
 class WebhookIn(Strict):
-    """A subscription: an empty `vendor_ids` or `update_kinds` takes every vendor or kind."""
+    """A subscription: an empty `event_types`, `vendor_ids` or `update_kinds` takes every
+    event type, vendor or kind. Vendors and kinds narrow `decision.changed` events only."""
 
     url: Url
+    event_types: EventTypes = Field(default_factory=list)
     vendor_ids: VendorIds = Field(default_factory=list)
     update_kinds: Kinds = Field(default_factory=list)
     description: Text | None = None
@@ -66,6 +73,7 @@ class WebhookPatch(Strict):
     reason a subscription was disabled."""
 
     url: Url = unset()
+    event_types: EventTypes = unset()
     vendor_ids: VendorIds = unset()
     update_kinds: Kinds = unset()
     description: Text | None = None
@@ -75,6 +83,7 @@ class WebhookPatch(Strict):
 class Webhook(BaseModel):
     id: str
     url: str
+    event_types: list[str]
     vendor_ids: list[str]
     update_kinds: list[str]
     description: str | None
@@ -127,7 +136,8 @@ def filters(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise InvalidInput("Some vendor ids refer to nothing.", errors)
     return {**values, **{name: list(dict.fromkeys(values[name]))
-                         for name in ("vendor_ids", "update_kinds") if name in values}}
+                         for name in ("event_types", "vendor_ids", "update_kinds")
+                         if name in values}}
 
 
 def find(session: Session, webhook_id: str, lock: bool = False) -> WebhookRow:

@@ -14,6 +14,9 @@ Network trouble raises `FeedUnavailable` after recording the failed attempt, so 
 `Retry` tries again later. A URL that leads where feeds may not be read from (`FeedRefused`) is
 `failed` without a retry: it would be refused the same way until someone changes it. No step
 holds a write transaction open while it waits on the network or parses.
+
+Every outcome also moves the source's failing streak in the transaction that records it
+(`failures.py`): `failed` and `held` extend it, good data ends it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from config.settings import Settings
 from service import outbox
 from service.feeds.csl import Entry, FeedInvalid, count_by_list, parse
@@ -34,6 +39,7 @@ from service.feeds.diff import drops
 from service.feeds.fetch import FeedUnavailable, fetch
 from service.feeds.reach import FeedRefused, Reach
 from service.snapshot import announce
+from service.sources import failures
 from service.sources.activation import activate
 from service.store.db import read_session, write_session
 from service.store.pipeline import FeedPayload, Refresh, Source
@@ -138,12 +144,16 @@ def activate_entries(settings: Settings, run: Run, entries: list[Entry],
                      ) -> dict[str, Any]:
     source_facts = {"sha256": facts["sha256"], "etag": etag, "last_modified": last_modified,
                     "counts": counts, "last_checked_at": now, "last_changed_at": now,
-                    "last_attempt_at": now, "last_error": None}
+                    "last_attempt_at": now, "last_error": None, **failures.ENDED}
     with write_session(settings.database_url) as session:
         if progress is not None:  # said from inside the transaction, which holds the lock
             progress("writing", {"entries": len(entries)})
         writer = Writer(session, actor or f"feed:{run.source_id}", now)
+        source = session.get(Source, run.source_id)
+        streak = None if source is None else failures.Streak.of(source)
         done = activate(session, writer, run.source_id, run.version, entries, source_facts)
+        if done is not None and streak is not None:
+            failures.ended(session, streak, now)
         record = session.get(Refresh, run.refresh_id)
         assert record is not None
         record.finished_at = now
@@ -201,6 +211,8 @@ def _finish(settings: Settings, run: Run, now: datetime, outcome: str, reason: s
         record = session.get(Refresh, run.refresh_id)
         source = session.get(Source, run.source_id)
         assert record is not None and source is not None
+        retried = record.outcome == "failed"  # an earlier attempt of this refresh failed
+        told = False
         record.outcome, record.reason, record.finished_at = outcome, reason, now
         # A 304 or the same bytes leave the active version as it was: so are its counts.
         record.counts = counts if counts is not None else dict(run.counts) if checked else {}
@@ -208,19 +220,33 @@ def _finish(settings: Settings, run: Run, now: datetime, outcome: str, reason: s
         for name, value in (facts or {}).items():
             setattr(record, name, value)
         if checked:
-            source.last_checked_at = now
-            source.last_error = None
-            if etag is not None:
-                source.etag, source.last_modified = etag, last_modified
+            told = _checked(session, source, now, etag, last_modified)
         elif outcome in {"failed", "held"}:
-            source.last_error = reason
+            told = failures.failed(session, source, reason, now, settings.feed_failure_alert,
+                                   counted=retried)
         if payload is not None:
             session.merge(FeedPayload(refresh_id=run.refresh_id, format=run.format,
                                       body=payload))
         Writer(session, f"feed:{run.source_id}", now).audit(
             f"refresh_{outcome}", "sources", run.source_id,
             {"refresh": run.refresh_id, "reason": reason})
-        return refresh_json(record)
+        result = refresh_json(record)
+    if told:
+        outbox.relay_quietly(settings, now)  # hand the messages to the queue at once
+    return result
+
+
+def _checked(session: Session, source: Source, now: datetime, etag: str | None,
+             last_modified: str | None) -> bool:
+    """The feed answered with the active data (a 304 or the same bytes): good data again.
+    Return whether subscribers are told the source recovered."""
+    streak = failures.Streak.of(source)
+    source.last_checked_at, source.last_error = now, None
+    for name, value in failures.ENDED.items():
+        setattr(source, name, value)
+    if etag is not None:
+        source.etag, source.last_modified = etag, last_modified
+    return failures.ended(session, streak, now)
 
 
 def _scratch(settings: Settings) -> str:

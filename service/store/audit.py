@@ -1,12 +1,16 @@
 """The audit log: every write, hash-chained so that an edit behind the service's back shows.
 
 Each entry's hash covers the previous entry's hash and the entry's own canonical JSON, so
-changing, inserting or deleting a row breaks the chain at exactly that row.
+changing, inserting or deleting a row breaks the chain at exactly that row. The chain's end is
+held against the head row (`audit_head`, which every append moves on in the same transaction):
+a row added after the last one, even with a correctly computed hash, and a last row deleted,
+show there.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -46,14 +50,49 @@ def append(session: Session, *, at: datetime, actor: str, action: str, resource:
     return entry
 
 
-def first_broken(session: Session) -> int | None:
-    """Return the seq of the first entry whose hash does not follow, or None if intact."""
-    prev_hash = GENESIS
-    expected_seq = 1
+@dataclass(frozen=True)
+class Break:
+    """Where the chain is broken, and how."""
+
+    seq: int
+    reason: str
+
+
+def verify(session: Session) -> Break | None:
+    """Walk the chain and hold its end against the head row; return the first break, if any.
+
+    Run it in a read transaction (`read_session`): the head row and the entries must be read
+    from one consistent view, or an append committed in between would look like tampering.
+    """
+    head = session.get(AuditHead, 1)
+    if head is None:
+        return Break(1, "the audit chain has no head row")
+    prev_hash, expected_seq = GENESIS, 1
     for entry in session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq)):
         digest = _digest(prev_hash, entry.seq, entry.at, entry.actor, entry.action,
                          entry.resource, entry.resource_id, entry.detail)
-        if entry.seq != expected_seq or entry.prev_hash != prev_hash or entry.hash != digest:
-            return entry.seq
+        if entry.seq > head.seq:
+            return Break(entry.seq, f"entry {entry.seq} is past the chain's head, which "
+                                    f"records {head.seq} entries: it was added behind the "
+                                    "service's back")
+        if entry.seq != expected_seq or entry.prev_hash != prev_hash:
+            return Break(entry.seq, f"entry {entry.seq} does not follow entry "
+                                    f"{expected_seq - 1}: entries were removed or inserted")
+        if entry.hash != digest:
+            return Break(entry.seq, f"entry {entry.seq} does not match its hash: it was "
+                                    "edited or made up")
         prev_hash, expected_seq = entry.hash, expected_seq + 1
+    last = expected_seq - 1
+    if last < head.seq:
+        return Break(last + 1, f"entry {last + 1} is missing: the chain's head records "
+                               f"{head.seq} entries, the log ends at entry {last}")
+    if prev_hash != head.hash:
+        return Break(last, f"entry {last} is not the entry the chain's head records: it was "
+                           "replaced")
     return None
+
+
+def first_broken(session: Session) -> int | None:
+    """Return the seq of the first entry whose hash does not follow, or None if intact."""
+    broken = verify(session)
+    return None if broken is None else broken.seq

@@ -40,6 +40,11 @@ class Source(Base):
     last_changed_at: Mapped[datetime | None]  # a new version was last activated
     last_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # The failing streak: refreshes in a row that brought no good data, since when, and when
+    # subscribers were told it is failing (None: not told; the next good data ends it all).
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    failing_since: Mapped[datetime | None]
+    failure_alerted_at: Mapped[datetime | None]
 
 
 class Refresh(Base):
@@ -100,6 +105,7 @@ class Webhook(Base):
     secret: Mapped[str] = mapped_column(sa.String(120))
     vendor_ids: Mapped[list[Any]]
     update_kinds: Mapped[list[Any]]
+    event_types: Mapped[list[Any]] = mapped_column(default=list)  # empty: every event type
     description: Mapped[str | None] = mapped_column(sa.Text)
     enabled: Mapped[bool]
     disabled_reason: Mapped[str | None] = mapped_column(sa.Text)

@@ -1,8 +1,12 @@
-"""Turning flipped answers into webhook messages, inside the transaction that found the flips.
+"""Turning events into webhook messages, inside the transaction that records the event.
 
-A message and the outbox row that delivers it are written with the recompute's own writes, so
-a flip is announced exactly when it is on record, and never for a recompute that rolled back.
+A message and the outbox row that delivers it are written with the event's own writes (a
+flipped answer with the recompute that found it, a failing feed with its failed refresh), so
+an event is announced exactly when it is on record, and never for a write that rolled back.
 The body is rendered once, here: every attempt sends and signs the very same bytes.
+
+A subscription takes the event types it names in `event_types` (none named: every type); its
+`vendor_ids` and `update_kinds` filters narrow decision events only.
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ from service import outbox
 from service.jsonio import dumps
 from service.store.pipeline import Webhook, WebhookAttempt, WebhookMessage
 
-EVENT_TYPE = "decision.changed"
+
+class EventType(StrEnum):
+    DECISION_CHANGED = "decision.changed"
+    SOURCE_FAILING = "source.failing"  # a feed's failing streak reached the alert threshold
+    SOURCE_RECOVERED = "source.recovered"  # good data again, after `source.failing`
 
 
 class MessageStatus(StrEnum):
@@ -53,27 +61,36 @@ def new_message_id() -> str:
     return "msg_" + secrets.token_hex(12)
 
 
+def takes(webhook: Webhook, event_type: EventType) -> bool:
+    """Whether a subscription takes events of this type; naming none takes every type."""
+    return not webhook.event_types or event_type in webhook.event_types
+
+
 def matches(webhook: Webhook, flip: Flip) -> bool:
     """Whether a subscription's filters take the flip; an empty filter takes everything."""
-    return ((not webhook.vendor_ids or flip.vendor_id in webhook.vendor_ids)
+    return (takes(webhook, EventType.DECISION_CHANGED)
+            and (not webhook.vendor_ids or flip.vendor_id in webhook.vendor_ids)
             and (not webhook.update_kinds or flip.update_kind in webhook.update_kinds))
 
 
-def render(flip: Flip, now: datetime) -> str:
+def render_event(event_type: EventType, data: dict[str, Any], now: datetime) -> str:
     """The exact body subscribers receive (Standard Webhooks' type, timestamp, data)."""
+    return dumps({"type": event_type, "timestamp": now, "data": data}).decode()
+
+
+def render(flip: Flip, now: datetime) -> str:
+    """The exact body of a flip's `decision.changed` message."""
     data = {"model_id": flip.model_id, "update_id": flip.update_id,
             "vendor_id": flip.vendor_id, "update_kind": flip.update_kind,
             "before": flip.before, "after": flip.after, "at": flip.at}
-    return dumps({"type": EVENT_TYPE, "timestamp": now, "data": data}).decode()
+    return render_event(EventType.DECISION_CHANGED, data, now)
 
 
 def notify(session: Session, flips: Sequence[Flip], now: datetime) -> list[str]:
     """Queue a message for each flip to each live subscription whose filters take it."""
     if not flips:
         return []
-    webhooks = list(session.scalars(
-        sa.select(Webhook).where(Webhook.enabled.is_(True), Webhook.deleted.is_(False))
-        .order_by(Webhook.id)))
+    webhooks = _live(session)
     created: list[str] = []
     for flip in flips:
         body: str | None = None
@@ -81,15 +98,37 @@ def notify(session: Session, flips: Sequence[Flip], now: datetime) -> list[str]:
             if not matches(webhook, flip):
                 continue
             body = body or render(flip, now)
-            message_id = new_message_id()
-            session.add(WebhookMessage(
-                id=message_id, webhook_id=webhook.id, event_type=EVENT_TYPE, body=body,
-                created_at=now, status=MessageStatus.PENDING, attempts=0,
-                next_attempt_at=None, delivered_at=None))
-            outbox.add(session, "deliver", f"{message_id}:1", {"message_id": message_id}, now)
-            created.append(message_id)
+            created.append(_queue(session, webhook, EventType.DECISION_CHANGED, body, now))
     session.flush()
     return created
+
+
+def publish(session: Session, event_type: EventType, data: dict[str, Any],
+            now: datetime) -> list[str]:
+    """Queue a message of one event to each live subscription that takes its type."""
+    takers = [webhook for webhook in _live(session) if takes(webhook, event_type)]
+    body = render_event(event_type, data, now)
+    created = [_queue(session, webhook, event_type, body, now) for webhook in takers]
+    session.flush()
+    return created
+
+
+def _live(session: Session) -> list[Webhook]:
+    return list(session.scalars(
+        sa.select(Webhook).where(Webhook.enabled.is_(True), Webhook.deleted.is_(False))
+        .order_by(Webhook.id)))
+
+
+def _queue(session: Session, webhook: Webhook, event_type: EventType, body: str,
+           now: datetime) -> str:
+    """Write a pending message and the outbox row of its first delivery attempt."""
+    message_id = new_message_id()
+    session.add(WebhookMessage(
+        id=message_id, webhook_id=webhook.id, event_type=event_type, body=body,
+        created_at=now, status=MessageStatus.PENDING, attempts=0, next_attempt_at=None,
+        delivered_at=None))
+    outbox.add(session, "deliver", f"{message_id}:1", {"message_id": message_id}, now)
+    return message_id
 
 
 def recent(session: Session, webhook_id: str, limit: int, status: str | None = None,
