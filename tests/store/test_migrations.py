@@ -21,9 +21,9 @@ def table(name: str, plain: str, **typed: Any) -> sa.TableClause:
                     *(sa.column(c, kind) for c, kind in typed.items()))
 
 
-def test_0004_keeps_what_subscriptions_heard_and_starts_sources_with_no_streak(
+def test_0005_keeps_what_subscriptions_heard_and_starts_sources_with_no_streak(
         database_url: str) -> None:
-    command.downgrade(alembic_config(database_url), "0003")
+    command.downgrade(alembic_config(database_url), "0004")
     webhooks = table("webhooks", "id url secret description enabled disabled_reason "
                      "created_by deleted", vendor_ids=sa.JSON(), update_kinds=sa.JSON(),
                      created_at=UTCDateTime())

@@ -1,7 +1,7 @@
 """source failures: each source's failing streak, and the event types a webhook takes
 
-Revision ID: 0004_alerts
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02 09:00:00
 
 Sources start with no failing streak; the next failed or held refresh starts one. A webhook
@@ -16,8 +16,8 @@ from alembic import op
 
 import service.store.models
 
-revision = '0004_alerts'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
