@@ -28,7 +28,7 @@ from service import clock, create_app
 from service.demo_loader import load_into_database
 from service.embedded import EmbeddedRedis
 from service.keys import create_key
-from service.store.db import dispose_all
+from service.store.db import dispose, dispose_all
 from service.store.migrate import upgrade
 
 ROLES = ("ota", "viewer", "editor", "admin")
@@ -109,8 +109,10 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
 
 
 @pytest.fixture
-def database_url(databases: Databases) -> str:
-    return databases.fresh()
+def database_url(databases: Databases) -> Iterator[str]:
+    url = databases.fresh()
+    yield url
+    dispose(url)  # its idle pooled connections would add up to PostgreSQL's limit
 
 
 def make_settings(database_url: str, redis_url: str, **overrides: Any) -> Settings:

@@ -123,6 +123,13 @@ def read_session(url: str) -> Iterator[Session]:
         yield session
 
 
+def dispose(url: str) -> None:
+    """Close this process's connections to `url` (a test's database, when it is done)."""
+    engine = _engines.pop((os.getpid(), url), None)
+    if engine is not None:
+        engine.dispose()
+
+
 def dispose_all() -> None:
     for engine in _engines.values():
         engine.dispose()
