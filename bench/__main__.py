@@ -12,12 +12,12 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench import batch, feeds, http, names, propagation, rules, screening
+from bench import batch, feeds, http, names, propagation, rules, safety, screening
 from bench.server import running_server, workspace
 
 TARGETS = {"rules_repeated": 200_000, "rules_distinct": 20_000, "rps_ratio": 0.85,
            "p99_ratio": 2.0, "batch": 50_000}
-NAMES = ["rules", "names", "screening", "feeds", "http", "batch", "propagation"]
+NAMES = ["rules", "names", "screening", "feeds", "http", "batch", "propagation", "safety"]
 OFFLINE = {  # benchmarks that need no server: (title, function)
     "names": ("name matching quality (name_bench, 826 labelled pairs)", names.run),
     "screening": ("screening 2,000 vendors against 60,000 listed names", screening.run),
@@ -90,7 +90,17 @@ def _pipeline_ratios(results: dict[str, dict[str, Any]]) -> str:
             f" feed_import={_figure(feed, 'import_s', ' s', '≤ 10 s')}"
             f" feed_peak_rss={_figure(feed, 'peak_rss_mb', ' MB', '≤ 300 MB')}"
             f" restricting_change_everywhere="
-            f"{_figure(spread, 'visible_everywhere_max_s', ' s', '≤ 1 s')}")
+            f"{_figure(spread, 'visible_everywhere_max_s', ' s', '≤ 1 s')}"
+            f" {_safety(results.get('safety'))}")
+
+
+def _safety(result: dict[str, Any] | None) -> str:
+    if not result or "answers_5xx" not in result:
+        return "safety=n/a"
+    return (f"writes_5xx={result['answers_5xx']} (target 0)"
+            f" write_duplicates={result['duplicates']} (target 0)"
+            f" allowed_after_listing={result['allowed_after_vendor_201']}"
+            f"+{result['allowed_naming_the_new_version']} (target 0)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -106,7 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, (title, bench) in OFFLINE.items():
             if name in wanted:
                 results[name] = _guarded(title, bench)
-        served = [name for name in ("http", "batch", "propagation") if name in wanted]
+        served = [name for name in ("http", "batch", "propagation", "safety")
+                  if name in wanted]
         if served:
             try:
                 with running_server(workdir, redis_url) as server:
@@ -123,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         results["propagation"] = _guarded(
                             "a restricting change reaching every web process (10 rounds)",
                             lambda: propagation.run(server))
+                    if "safety" in served:
+                        results["safety"] = _guarded(
+                            "what must never happen: 5xx to writes, duplicates, late allows",
+                            lambda: safety.run(server))
             except Exception as exc:  # the server did not start: say so, keep the last line
                 print(f"\nthe server benchmarks could not run: {exc}")
                 for name in served:

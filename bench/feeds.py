@@ -48,17 +48,17 @@ def run() -> dict[str, Any]:
     return result
 
 
-def add_source(database_url: str, feed: Path) -> str:
+def add_source(database_url: str, feed: Path, source_id: str = "src_bench") -> str:
     """Register `feed` as a source straight in the database (no server needed); its id."""
     from service.store.db import write_session
     from service.store.pipeline import Source
 
     with write_session(database_url) as session:
-        session.add(Source(id="src_bench", name="generated CSL", format="csl-json",
+        session.add(Source(id=source_id, name="generated CSL", format="csl-json",
                            url=feed.as_uri(), schedule="0 */6 * * *", enabled=True,
                            staleness_limit_hours=48, max_drop_percent=20,
                            created_at=datetime.now(UTC), created_by="bench", counts={}))
-    return "src_bench"
+    return source_id
 
 
 def _child(work: Path) -> dict[str, Any]:
