@@ -18,6 +18,7 @@ from service.logs import request_id
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
+RETRY_AFTER_SECONDS = 5  # what a 503 asks a client to wait: its cause (a lost database) passes
 
 
 class ServiceError(Exception):
@@ -104,7 +105,8 @@ def problem_body(error: ServiceError) -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> Response:
-        return Response(orjson.dumps(problem_body(error)), status=error.status, mimetype=PROBLEM)
+        return _retry_later(Response(orjson.dumps(problem_body(error)), status=error.status,
+                                     mimetype=PROBLEM))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
@@ -115,6 +117,13 @@ def init_app(app: Flask) -> None:
     def unexpected(error: Exception) -> Response:
         correlation_id = request_id()  # the request's log lines and X-Request-Id carry it too
         log.exception("unexpected error, correlation id %s", correlation_id)
-        return problem(503, "Service unavailable",
-                       "The service could not answer; nothing was allowed. Try again.",
-                       correlation_id=correlation_id)
+        return _retry_later(problem(503, "Service unavailable",
+                                    "The service could not answer; nothing was allowed. Try "
+                                    "again.", correlation_id=correlation_id))
+
+
+def _retry_later(response: Response) -> Response:
+    """Tell the client of a 503 when to ask again (RFC 9110, section 10.2.3)."""
+    if response.status_code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
