@@ -130,6 +130,7 @@ def test_decisions_outlive_the_database_within_the_limit_and_all_resumes_unaided
     server.start()
     web = Client(server.url, editor)
     try:
+        every_worker_answers(server, ota)  # each has its snapshot now
         before = {name: ask(server.url, ota, name) for name in QUESTIONS}
         assert {a.status for a in before.values()} == {200}, before
         assert {a.body["verdict"] for a in before.values()} == {"allow", "deny", "review"}
@@ -196,6 +197,19 @@ def test_decisions_outlive_the_database_within_the_limit_and_all_resumes_unaided
         assert {**shown.body, "request": None} == {**answer.body, "request": None}
         assert shown.body["request"] == QUESTIONS[answer.question]
     assert unwritten == []
+
+
+def every_worker_answers(server: WebServer, key: str) -> None:
+    """Wait until each worker has answered a decision. (The server is live once one worker
+    answers; one that starts after the database is gone has no snapshot to answer from.)"""
+    answered: set[int | None] = set()
+
+    def all_answered() -> bool:
+        answered.add(server.answered_by("POST", "/api/v1/decisions", QUESTIONS["licensed"],
+                                        {"Authorization": f"Bearer {key}"}))
+        return set(server.workers()) <= answered
+
+    wait_for(all_answered, seconds=60)
 
 
 def spooled(spool: Path) -> list[Path]:

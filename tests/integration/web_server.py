@@ -3,7 +3,7 @@
     server = WebServer(env, tmp_path / "web.log")
     server.start()                       # returns once /livez answers
     server.workers()                     # the worker processes' pids, from /proc
-    server.answered_by()                 # which worker answers a new connection
+    server.answered_by()                 # which worker answered a request on a new connection
     server.stop()                        # SIGTERM, then SIGKILL to the group if it hangs
 
 Workers and connections are read from /proc (Linux only, as the tests that use this are).
@@ -12,11 +12,13 @@ Workers and connections are read from /proc (Linux only, as the tests that use t
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.integration.test_serve import ROOT, free_port, wait_until_live
 
@@ -49,16 +51,19 @@ class WebServer:
         """How many client connections process `pid` holds."""
         return len(_sockets(pid) & set(_established(self.port)))
 
-    def answered_by(self) -> int | None:
-        """Ask /livez on a new connection; return the pid of the worker that answered."""
+    def answered_by(self, method: str = "GET", path: str = "/livez", body: Any = None,
+                    headers: dict[str, str] | None = None) -> int | None:
+        """Send one request on a new connection; return the pid of the worker that gave it a
+        2xx answer (None for any other answer)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
-            conn.request("GET", "/livez")
+            conn.request(method, path, None if body is None else json.dumps(body),
+                         {"Content-Type": "application/json", **(headers or {})})
             answer = conn.getresponse()
             answer.read()
             ours = conn.sock.getsockname()[1]  # the server's side names it as the remote port
             inode = next((i for i, port in _established(self.port).items() if port == ours), None)
-            if answer.status != 200 or inode is None:
+            if not 200 <= answer.status < 300 or inode is None:
                 return None
             return next((pid for pid in self.workers() if inode in _sockets(pid)), None)
         finally:
