@@ -182,8 +182,9 @@ def test_decisions_outlive_the_database_within_the_limit_and_all_resumes_unaided
     assert all(a.status == 200 for a in askers.since(ready + RESUMED)), "not all resumed"
     # Never an allow the data would not give: each answer is the one given before the outage,
     # but for the maker designated afterwards, never allowed from that data version on.
-    listed_from = min(int(a.body["data_version"]) for a in given
-                      if a.question == "unlisted" and a.body["verdict"] != "allow")
+    listed_from = min((int(a.body["data_version"]) for a in given
+                       if a.question == "unlisted" and a.body["verdict"] != "allow"), default=None)
+    assert listed_from is not None, "no answer followed the new designation"
     for a in given:
         if a.question == "unlisted" and int(a.body["data_version"]) >= listed_from:
             assert a.body["verdict"] != "allow", a
