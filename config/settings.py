@@ -35,8 +35,10 @@ class Settings:
     snapshot_poll_seconds: float = 0.5
     follow_snapshots: bool = True  # follow other processes' writes (tests turn it off)
     decision_log_batch: int = 500
-    # Where answers are kept on disk while the database cannot take them; empty: no spool.
-    decision_log_spool: str = str(VAR_DIR / "spool")
+    # Where answers are kept on disk while the database cannot take them, under `var_dir`
+    # unless absolute (every process of one deployment, and only those, replays it); empty:
+    # no spool.
+    decision_log_spool: str = "spool"
     decision_log_queue: int = 20000
     decision_log_flush_ms: float = 20.0
     web_workers: int = 2
@@ -66,6 +68,10 @@ class Settings:
     log_format: str = "text"
     list_effects: Mapping[str, Effect] = field(default_factory=lambda: dict(DEFAULT_EFFECTS))
     list_names: Mapping[str, str] = field(default_factory=lambda: dict(LIST_NAMES))
+
+    @property
+    def spool_dir(self) -> Path | None:
+        return Path(self.var_dir) / self.decision_log_spool if self.decision_log_spool else None
 
     @property
     def feed_dir(self) -> Path:

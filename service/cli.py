@@ -126,8 +126,14 @@ def _web(args: argparse.Namespace) -> int:
 
     settings = from_env()
     level = _log_level(settings, args)
+    # A worker that dies (OOM killer, a crash in native code) is replaced; without this,
+    # granian stops the whole server, the healthy workers with it. A worker dying again within
+    # seconds of its respawn still stops the server, for its supervisor to deal with. On
+    # SIGTERM, a worker still starting misses the signal; it is killed after 5 s instead of
+    # holding the shutdown until the supervisor's SIGKILL (in-flight requests take far less).
     Granian("service:create_app", factory=True, interface=Interfaces.WSGI, address=args.host,
             port=args.port, workers=settings.web_workers, blocking_threads=8, websockets=False,
+            respawn_failed_workers=True, workers_kill_timeout=5,
             log_level=LogLevels(logging.getLevelName(level).lower()),
             log_dictconfig=logs.dict_config(level, settings.log_format),
             log_access=level <= logging.INFO).serve()

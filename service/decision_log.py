@@ -162,6 +162,7 @@ class DecisionLog:
             error = self._spool_or_error(rows, records, exc)
             for pending in group:
                 pending.error = error
+            return  # no replay: the database has just refused a commit
         else:
             if len(self._stored) > _KNOWN_DIGESTS:
                 self._stored.clear()

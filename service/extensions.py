@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask, Response
 from werkzeug.http import http_date
 
@@ -28,7 +26,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         snapshots=holder,
         decision_log=DecisionLog(
             settings.database_url, settings.decision_log_batch, settings.decision_log_queue,
-            Spool(Path(settings.decision_log_spool)) if settings.decision_log_spool else None),
+            Spool(settings.spool_dir) if settings.spool_dir else None),
         policy=Policy(settings.list_effects, settings.stale_policy, settings.list_names),
         clock=clock.now,
         freshness=Freshness(settings.database_url),

@@ -38,7 +38,7 @@ class Spool:
                 fcntl.flock(spool, fcntl.LOCK_EX)
                 # A replayer may have renamed the file between our open and our lock: then
                 # this handle is theirs to read, and we must write to a fresh file instead.
-                if path.exists() and path.stat().st_ino == os.fstat(spool.fileno()).st_ino:
+                if _names(path, spool.fileno()):
                     spool.write(line)
                     spool.flush()
                     os.fsync(spool.fileno())
@@ -80,3 +80,11 @@ class Spool:
     def release(claimed: Path) -> None:
         """Give a claimed file back for a later replay, under a name no writer appends to."""
         claimed.rename(claimed.with_name(f"decisions-retry-{secrets.token_hex(6)}.jsonl"))
+
+
+def _names(path: Path, fd: int) -> bool:
+    """Whether `path` still names the open file `fd` (a replayer renames files at any time)."""
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
