@@ -59,6 +59,7 @@ def load_into_database(settings: Settings, with_feed: bool = False) -> str:
             raise RuntimeError(f"demo step {path} failed: {response.get_json()}")
         return response.get_json()
 
+    refreshing = []
     try:
         refs = load_demo(post)
         if with_feed:
@@ -66,9 +67,10 @@ def load_into_database(settings: Settings, with_feed: bool = False) -> str:
                 created = post("/api/v1/sources", source)
                 if source["enabled"]:
                     post(f"/api/v1/sources/{created['id']}/refresh", {})
+                    refreshing.append(source["url"])
     finally:
         revoke_key(settings.database_url, key.id, "demo", clock.now())
     loaded = f"demo data loaded: {len(refs)} records"
-    if with_feed:
-        loaded += f"; sample feed registered and refreshing ({SAMPLE_FEED.as_uri()})"
+    if refreshing:
+        loaded += f"; sample feed registered and refreshing ({', '.join(refreshing)})"
     return loaded

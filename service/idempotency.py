@@ -119,6 +119,13 @@ def keep(session: Session, response: Response) -> None:
     held.kept = True
 
 
+def rolled_back() -> None:
+    """The transaction that kept this request's answer did not commit: nothing is kept."""
+    held = current()
+    if held is not None:
+        held.kept = False
+
+
 def init_app(app: Flask, database_url: str) -> None:
     @app.after_request
     def settle(response: Response) -> Response:

@@ -170,11 +170,15 @@ def mark_screened(session: Session, vendor_ids: Iterable[str], now: datetime) ->
                                       screened_at=now))
 
 
+def _unscreened() -> sa.Select[str]:
+    """The ids of the vendors this matcher has not screened (withdrawn ones included)."""
+    done = sa.select(VendorScreening.vendor_id).where(VendorScreening.matcher >= MATCHER_VERSION)
+    return sa.select(Vendor.id).distinct().where(Vendor.id.not_in(done))
+
+
 def outdated(session: Session, limit: int) -> list[str]:
     """Vendors not yet screened by this matcher, at most `limit`."""
-    done = sa.select(VendorScreening.vendor_id).where(VendorScreening.matcher >= MATCHER_VERSION)
-    query = sa.select(Vendor.id).distinct().where(Vendor.id.not_in(done)).order_by(Vendor.id)
-    return list(session.scalars(query.limit(limit)))
+    return list(session.scalars(_unscreened().order_by(Vendor.id).limit(limit)))
 
 
 def rescreen(settings: Settings, clock: Callable[[], datetime]) -> dict[str, int]:
@@ -205,10 +209,9 @@ def rescreen(settings: Settings, clock: Callable[[], datetime]) -> dict[str, int
 
 def pending_screening(settings: Settings) -> int:
     """How many vendors wait for the matcher in use to screen them."""
-    done = sa.select(VendorScreening.vendor_id).where(VendorScreening.matcher >= MATCHER_VERSION)
     with read_session(settings.database_url) as session:
-        return session.scalar(sa.select(sa.func.count(sa.distinct(Vendor.id)))
-                              .where(Vendor.id.not_in(done))) or 0
+        return session.scalar(sa.select(sa.func.count())
+                              .select_from(_unscreened().subquery())) or 0
 
 
 def decide(writer: Writer, match: Match, status: str, reason: str) -> Match:

@@ -42,7 +42,11 @@ class Tx:
 def transaction() -> Iterator[Tx]:
     """A write transaction by the request's actor; the commit is followed by `committed`."""
     ctx = services()
-    with write_session(ctx.settings.database_url) as session:
-        tx = Tx(session, Writer(session, g.actor, ctx.clock()))
-        yield tx
+    try:
+        with write_session(ctx.settings.database_url) as session:
+            tx = Tx(session, Writer(session, g.actor, ctx.clock()))
+            yield tx
+    except BaseException:
+        idempotency.rolled_back()  # the answer kept with the write went with it
+        raise
     ctx.committed(tx.writer.data_version)
