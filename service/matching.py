@@ -25,7 +25,7 @@ whose last screening was by an older matcher (`MATCHER_VERSION`) is `screening_p
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -47,6 +47,16 @@ from service.views import View, as_of
 V = TypeVar("V", Vendor, Designation)
 SCREENER = "screening"  # who a machine-made match is recorded by
 RESCREEN_BATCH = 200  # vendors per transaction of a re-screen
+_CHUNK = 500  # ids per IN (...) of a query
+
+
+@dataclass(frozen=True)
+class Named:
+    """A designation's id and the names it is listed under, as its list writes them."""
+
+    id: str
+    name: str
+    alt_names: Sequence[str]
 
 
 @dataclass(frozen=True)
@@ -58,24 +68,21 @@ class Outcome:
     withdrawn: int
 
 
-def names_digest(designation: Designation, vendor: Vendor) -> str:
+def names_digest(designation: Named | Designation, vendor: Vendor) -> str:
     """The names a verdict on the pair was given for."""
-    names = orjson.dumps([designation.name, designation.alt_names, vendor.name, vendor.aliases])
+    names = orjson.dumps([designation.name, list(designation.alt_names), vendor.name,
+                          vendor.aliases])
     return hashlib.sha256(names).hexdigest()
 
 
-def screen_designations(session: Session, writer: Writer,
-                        designation_ids: Sequence[str] | None) -> Outcome:
-    """Screen every vendor against the designations `designation_ids` (new or renamed; None:
-    every designation)."""
+def screen_designations(session: Session, writer: Writer, named: Sequence[Named]) -> Outcome:
+    """Screen every vendor against designations with new names (added or renamed)."""
     vendors: list[Vendor] = _current(session, Vendor, None)
-    designations = {d.id: d for d in _current(session, Designation, designation_ids)
-                    if d.removed_at is None}
-    screener = Screener((d.id, listed_names(d.name, d.alt_names))
-                        for d in designations.values())
+    designations = {n.id: n for n in named}
+    screener = Screener((n.id, listed_names(n.name, n.alt_names)) for n in named)
     found = {(vendor.id, hit.designation_id): hit for vendor in vendors
              for hit in screener.screen(names_of(vendor))}
-    existing = _matches(session, None, None if designation_ids is None else list(designations))
+    existing = _matches(session, None, list(designations))
     return _settle(writer.acting_as(SCREENER), found, designations, {v.id: v for v in vendors},
                    existing, designations)
 
@@ -87,7 +94,7 @@ def screen_vendor(session: Session, writer: Writer, vendor: Vendor, view: View) 
     found = {(vendor.id, hit.designation_id): hit
              for hit in view.screener.screen(names_of(vendor))}
     designations = {d.id: d for d in _current(session, Designation, [d for _, d in found])}
-    existing = _matches(session, [vendor.id], None)
+    existing = _vendor_matches(session, vendor.id)
     outcome = _settle(writer.acting_as(SCREENER), found, designations, {vendor.id: vendor},
                       existing, dict(view.listed))
     mark_screened(session, [vendor.id], writer.now)
@@ -99,7 +106,7 @@ def names_of(vendor: Vendor) -> list[str]:
 
 
 def _settle(writer: Writer, found: dict[tuple[str, str], Hit],
-            designations: dict[str, Designation], vendors: dict[str, Vendor],
+            designations: Mapping[str, Named | Designation], vendors: dict[str, Vendor],
             existing: dict[tuple[str, str], Match], listed: Container[str]) -> Outcome:
     """Write the matches the hits call for; withdraw the machine-made matches on designations
     still listed that no longer hit."""
@@ -153,14 +160,23 @@ def _current(session: Session, table: type[V], ids: Sequence[str] | None) -> lis
     return as_of(session.scalars(query), None)
 
 
-def _matches(session: Session, vendor_ids: list[str] | None, designation_ids: list[str] | None
+def _matches(session: Session, vendor_ids: list[str] | None, designation_ids: list[str]
              ) -> dict[tuple[str, str], Match]:
-    query = sa.select(Match)
-    if vendor_ids is not None:
-        query = query.where(Match.vendor_id.in_(vendor_ids))
-    if designation_ids is not None:
-        query = query.where(Match.designation_id.in_(designation_ids))
-    return {(m.vendor_id, m.designation_id): m for m in as_of(session.scalars(query), None)}
+    """The current matches of these designations (and these vendors, unless None); the ids
+    are asked for in chunks, a list's first activation having tens of thousands."""
+    rows: list[Match] = []
+    for start in range(0, len(designation_ids), _CHUNK):
+        query = sa.select(Match).where(
+            Match.designation_id.in_(designation_ids[start:start + _CHUNK]))
+        if vendor_ids is not None:
+            query = query.where(Match.vendor_id.in_(vendor_ids))
+        rows += session.scalars(query)
+    return {(m.vendor_id, m.designation_id): m for m in as_of(rows, None)}
+
+
+def _vendor_matches(session: Session, vendor_id: str) -> dict[tuple[str, str], Match]:
+    rows = session.scalars(sa.select(Match).where(Match.vendor_id == vendor_id))
+    return {(m.vendor_id, m.designation_id): m for m in as_of(rows, None)}
 
 
 def mark_screened(session: Session, vendor_ids: Iterable[str], now: datetime) -> None:

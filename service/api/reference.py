@@ -44,7 +44,8 @@ def _screen_designation(writer: Writer, row: m.Designation,
                         before: m.Designation | None) -> None:
     """A designation entered by hand is screened against every vendor, as a feed's is."""
     if before is None or (before.name, before.alt_names) != (row.name, row.alt_names):
-        matching.screen_designations(writer.session, writer, [row.id])
+        matching.screen_designations(writer.session, writer,
+                                     [matching.Named(row.id, row.name, row.alt_names)])
 
 
 VENDORS = Resource(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from service.feeds.csl import Entry
 from service.feeds.diff import Diff, Held, diff
-from service.matching import screen_designations
+from service.matching import Named, screen_designations
 from service.store.models import Designation
 from service.store.pipeline import Source
 from service.store.versions import Writer, new_id
@@ -62,12 +62,13 @@ def activate(session: Session, writer: Writer, source_id: str, base_version: int
                   entries)
     if not change.empty:
         added = _write(session, writer, source_id, current, change)
-        renamed = [designation_id for designation_id, entry in change.changed
+        renamed = [(designation_id, entry) for designation_id, entry in change.changed
                    if current[entry.key].names_digest != entry.names_digest()]
-        # Only new names can make a match; past a thousand, screening everything is as cheap.
-        to_screen = added + renamed
+        # Only new names can make a match: the entries added and those renamed.
+        to_screen = [Named(designation_id, entry.name, entry.alt_names) for designation_id, entry
+                     in [*zip(added, change.added, strict=True), *renamed]]
         if to_screen:
-            screen_designations(session, writer, to_screen if len(to_screen) <= 1000 else None)
+            screen_designations(session, writer, to_screen)
         writer.audit("activate", "sources", source_id, {
             "version": base_version + 1, "added": len(change.added),
             "changed": len(change.changed), "removed": len(change.removed)})
