@@ -39,7 +39,7 @@ from service import clock, create_app
 from service import eligibility as el
 from service.screening.normalise import name_key
 from service.sources.refresh import refresh
-from service.store.db import read_session
+from service.store.db import dispose, read_session
 from service.store.models import Designation
 from service.views import as_of, update_fact
 from tests.conftest import Databases, make_keys, make_settings
@@ -75,7 +75,7 @@ def machine(databases: Databases, redis_url: str, feeds: FeedServer, tmp: Path,
     class NeverAllowed(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            url = databases.fresh()
+            url = self.url = databases.fresh()
             redis = "redis://127.0.0.1:9/0" if mode == "no redis" else redis_url
             self.settings = make_settings(url, redis, var_dir=str(tmp),
                                           feed_allow_hosts="127.0.0.1")
@@ -93,6 +93,9 @@ def machine(databases: Databases, redis_url: str, feeds: FeedServer, tmp: Path,
             self.confirmed: set[tuple[str, str]] = set()  # by a person
             self.source_id: str | None = None
             self.path = f"/feed-{secrets.token_hex(4)}.json"
+
+        def teardown(self) -> None:
+            dispose(self.url)  # this run's pooled connections: PostgreSQL allows only so many
 
         def post(self, path: str, body: Any, role: str = "editor", method: str = "POST",
                  expect: int = 201) -> Any:
