@@ -27,15 +27,14 @@ from service.store.versions import Writer
 class Tx:
     session: Session
     writer: Writer
-    response: Response | None = None
 
     def answer(self, body: object, status: int = 200, *, kept: object = None) -> Response:
         """The route's answer, kept with the write for a retry with the same key (`kept`
         instead, where the answer holds a secret that must not be stored)."""
-        self.response = json_response(body, status)
-        idempotency.keep(self.session, self.response if kept is None
+        response = json_response(body, status)
+        idempotency.keep(self.session, response if kept is None
                          else json_response(kept, status))
-        return self.response
+        return response
 
 
 @contextmanager

@@ -101,11 +101,9 @@ def test_a_vendor_written_while_its_list_is_activated_is_screened_against_it(
                   if e["source"].startswith("Entity List") and "," in e["name"])
     feeds.serve("/big.json", big)
     source = pipeline.add_source(feeds.url("/big.json"))
-    stages: list[str] = []
     started = threading.Event()
 
     def progress(stage: str, detail: dict[str, Any]) -> None:
-        stages.append(stage)
         if stage == "activating":
             started.set()
 
