@@ -66,6 +66,13 @@ class Settings:
     # "json" writes one object per line for log shippers.
     log_level: str = "WARNING"
     log_format: str = "text"
+    # Dashboard: the key that signs its cookies (empty: a random one kept in
+    # `<var_dir>/secret_key`; several machines must share one, so set it there), how long a
+    # sign-in lasts, and how many sign-ins Redis lets through per account and per address.
+    secret_key: str = ""
+    session_hours: float = 12.0
+    login_limit_account: str = "5 per minute; 20 per hour"
+    login_limit_address: str = "20 per minute; 100 per hour"
     list_effects: Mapping[str, Effect] = field(default_factory=lambda: dict(DEFAULT_EFFECTS))
     list_names: Mapping[str, str] = field(default_factory=lambda: dict(LIST_NAMES))
 

@@ -15,7 +15,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
                ) -> Flask:
     """Build the app from the environment's settings, with `overrides` applied on top."""
     from config.settings import from_env
-    from service import api, errors, extensions, health, idempotency, logs
+    from service import api, dashboard, errors, extensions, health, idempotency, logs
 
     settings = (settings or from_env()).with_overrides(overrides)
     app = Flask(__name__)
@@ -26,4 +26,5 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
     idempotency.init_app(app, settings.database_url)
     app.register_blueprint(health.bp)
     api.init_app(app)
+    dashboard.init_app(app, settings)
     return app

@@ -14,6 +14,7 @@ from pathlib import Path
 from config.settings import Settings, from_env
 from service import clock, logs
 from service.store.migrate import upgrade
+from service.users import demo_admin
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = commands.add_parser("create-key", help="create an API key; prints it on the last line")
     key.add_argument("--role", required=True, choices=["ota", "viewer", "editor", "admin"])
     key.add_argument("--name", required=True)
+    user = commands.add_parser("create-user", help="create a dashboard user; without "
+                               "--password-stdin, a generated password is printed last, once")
+    user.add_argument("--role", required=True, choices=["viewer", "editor", "admin"])
+    user.add_argument("--name", required=True)
+    user.add_argument("--password-stdin", action="store_true",
+                      help="read the password from the first line of standard input")
     commands.add_parser("demo", help="load the demo history into the database")
     commands.add_parser("verify-audit", help="check the audit log's hash chain")
     args = parser.parse_args(argv)
@@ -78,6 +85,39 @@ def _create_key(args: argparse.Namespace) -> int:
     _announce(settings, version)
     print(f"created key {key.id} ({key.role}) named {key.name!r}; it is shown only once:")
     print(secret)
+    return 0
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    from service.users import PasswordRefused, create_user, new_password
+
+    name = args.name.strip()
+    if not name or len(name) > 120 or not name.isprintable():
+        print("invalid user: a name is 1 to 120 printable characters", file=sys.stderr)
+        return 2
+    generated = not args.password_stdin
+    if generated:
+        password = new_password()
+    elif sys.stdin.isatty():  # a person at a terminal: ask without echoing
+        import getpass
+
+        password = getpass.getpass("Password: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    settings = from_env()
+    upgrade(settings.database_url)
+    try:
+        user = create_user(settings.database_url, name, args.role, password, "cli", clock.now())
+    except PasswordRefused as exc:
+        print(f"invalid password: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # the name is taken
+        print(f"invalid user: {exc}", file=sys.stderr)
+        return 2
+    print(f"created user {user.id} ({user.role}) named {user.name!r}")
+    if generated:
+        print("its password is shown only once:")
+        print(password)
     return 0
 
 
@@ -185,10 +225,13 @@ def _serve(args: argparse.Namespace) -> int:
         if embedded is not None:
             env["REDIS_URL"] = embedded.start()
         os.environ.update(env)
-        _prepare(settings, env["REDIS_URL"] if embedded else "", args.demo)
+        password = _prepare(settings, env["REDIS_URL"] if embedded else "", args.demo)
         children = _start_parts(args.host, args.port, env)
         log.info("serving on http://%s:%d  (Ctrl-C stops everything%s)", args.host, args.port,
                  "" if level <= logging.INFO else "; --verbose shows every job")
+        if password:
+            log.info("dashboard: http://%s:%d/  sign in as %r with the password %s",
+                     args.host, args.port, DEMO_ADMIN, password)
         status = children[0].wait()
         log.error("the web server stopped (exit status %d); stopping everything", status)
         return 1
@@ -201,8 +244,9 @@ def _serve(args: argparse.Namespace) -> int:
             embedded.stop()
 
 
-def _prepare(settings: Settings, embedded_redis: str, demo: bool) -> None:
-    """Bring the database up to date, load the demo if asked; say where things are."""
+def _prepare(settings: Settings, embedded_redis: str, demo: bool) -> str | None:
+    """Bring the database up to date, load the demo if asked; say where things are. With the
+    demo, return the demo admin's password (new at each start)."""
     log.info("database: %s", _shown(settings.database_url))
     log.info("Redis: %s", f"{embedded_redis} (embedded, stopped on exit)" if embedded_redis
              else _shown(settings.redis_url))
@@ -211,6 +255,11 @@ def _prepare(settings: Settings, embedded_redis: str, demo: bool) -> None:
         from service.demo_loader import load_into_database
 
         log.info("%s", load_into_database(from_env(), with_feed=True))
+        return demo_admin(settings.database_url, DEMO_ADMIN, clock.now())
+    return None
+
+
+DEMO_ADMIN = "admin"
 
 
 def _start_parts(host: str, port: int, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
@@ -244,4 +293,5 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 COMMANDS = {"serve": _serve, "web": _web, "worker": _worker, "cron": _cron, "db": _db,
-            "create-key": _create_key, "demo": _demo, "verify-audit": _verify}
+            "create-key": _create_key, "create-user": _create_user, "demo": _demo,
+            "verify-audit": _verify}

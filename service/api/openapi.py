@@ -193,7 +193,7 @@ def document() -> dict[str, Any]:
         items={"anyOf": [{"$ref": "#/components/schemas/DecisionRequest"}, {}]})
     paths: dict[str, dict[str, Any]] = {}
     for rule in current_app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if rule.endpoint == "static" or rule.endpoint.startswith("dashboard."):  # pages
             continue
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)  # converters aside
         view = current_app.view_functions[rule.endpoint]

@@ -229,3 +229,30 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int]
     hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class User(Base):
+    """A person who signs in to the dashboard. Only an argon2id hash of the password is kept."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    role: Mapped[str] = mapped_column(sa.String(10))
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(sa.String(120))
+    password_changed_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class UserSession(Base):
+    """A dashboard sign-in. The cookie carries a random token; only its SHA-256 is kept here,
+    so ending the row (logout, password change, user disabled) ends the session at once."""
+
+    __tablename__ = "user_sessions"
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    client: Mapped[str] = mapped_column(sa.String(64))

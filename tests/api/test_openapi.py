@@ -10,7 +10,7 @@ def test_every_route_is_described_with_its_security_and_body(app, client):
     described = {(path, method.upper()) for path, ops in document["paths"].items()
                  for method in ops}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if rule.endpoint == "static" or rule.endpoint.startswith("dashboard."):
             continue
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:

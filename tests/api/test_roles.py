@@ -45,9 +45,10 @@ def route_app() -> Flask:
 
 
 def routes(app: Flask) -> list[tuple[str, str]]:
-    """Every (method, rule) the app answers, but for Flask's own static files."""
+    """Every (method, rule) the API answers (the dashboard's pages are checked in
+    `tests/dashboard`), but for Flask's own static files."""
     return sorted((method, rule.rule) for rule in app.url_map.iter_rules()
-                  if rule.endpoint != "static"
+                  if rule.endpoint != "static" and not rule.endpoint.startswith("dashboard.")
                   for method in (rule.methods or set()) - {"HEAD", "OPTIONS"})
 
 

@@ -18,7 +18,8 @@ def allowed_by_path(app: Flask) -> dict[str, set[str]]:
     id that names nothing in each variable part."""
     urls = app.url_map.bind("localhost")
     paths = {re.sub(r"<(?:[^:>]+:)?[^>]+>", "x_unknown", rule.rule)
-             for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+             for rule in app.url_map.iter_rules()
+             if rule.endpoint != "static" and not rule.endpoint.startswith("dashboard.")}
     return {path: set(urls.allowed_methods(path)) for path in paths}
 
 

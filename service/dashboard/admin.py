@@ -1,0 +1,1 @@
+"""Administration: users, API keys and webhook subscriptions."""

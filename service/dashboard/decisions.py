@@ -1,0 +1,1 @@
+"""The decision log: search the answers given, and explain any one of them."""

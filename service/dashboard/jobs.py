@@ -1,0 +1,1 @@
+"""Jobs: queues, running and failed jobs, and retrying a failed one."""

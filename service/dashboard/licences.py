@@ -1,0 +1,1 @@
+"""Licences: list, create, amend and revoke, each change saved from its impact preview."""

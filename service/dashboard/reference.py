@@ -1,0 +1,1 @@
+"""Reference data: models, updates, devices (CSV upload) and manual designations."""

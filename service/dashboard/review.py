@@ -1,0 +1,1 @@
+"""The review queue: doubtful name matches, their evidence, and a person's verdict."""

@@ -1,0 +1,1 @@
+"""The decision simulator: the answer an OTA server would get, with every reason."""

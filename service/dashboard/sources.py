@@ -1,0 +1,1 @@
+"""Sources: the restricted-party feeds, their refreshes, and held refreshes to approve."""

@@ -1,0 +1,1 @@
+"""Vendors: a searchable list, and each vendor's page with its timeline."""
