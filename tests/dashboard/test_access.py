@@ -155,12 +155,20 @@ def test_pages_carry_the_security_headers_and_a_safe_cookie(
     browser = signed_in("viewer")
     for url in ("/", "/login", "/account", "/static/dashboard.css", "/no-such-page"):
         answer = browser.get(url, headers={"Accept": "text/html"})
+        answer.close()
         csp = answer.headers["Content-Security-Policy"]
         assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp, url
         assert "script-src 'self'" in csp and "style-src 'self'" in csp, url
         for name, value in SECURITY_HEADERS.items():
             assert answer.headers[name] == value, (url, name)
         assert "Strict-Transport-Security" not in answer.headers  # plain HTTP here
+
+
+def test_the_stylesheet_and_script_are_served(browser: Browser) -> None:
+    for name, kind in (("dashboard.css", "text/css"), ("dashboard.js", "text/javascript")):
+        answer = browser.get(f"/static/{name}")
+        answer.close()
+        assert answer.status_code == 200 and answer.mimetype == kind, name
 
 
 def test_over_tls_pages_get_hsts_and_a_secure_cookie(app: Flask, users: dict[str, str]) -> None:
