@@ -13,6 +13,7 @@ from tests.browser.conftest import Live, accessibility_violations, screenshot, s
 URLS = create_app(settings=Settings(database_url="sqlite://", redis_url="",
                                     follow_snapshots=False)).url_map.bind("localhost")
 PER_PAGE = 2  # pages of one kind (one route) visited at most
+HREFS = "links => links.map(a => a.getAttribute('href'))"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -35,9 +36,10 @@ def crawl(page: Any, live: Live, limit: int = 80) -> dict[str, list[str]]:
         page.goto(f"{live.url}{path}")
         found = endpoint(urlsplit(path).path) or "?"
         seen.setdefault(found, []).append(path)
-        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
+        for href in page.eval_on_selector_all("a[href]", HREFS):
             target = urlsplit(href)
-            if target.netloc or not target.path.startswith("/") or target.path.startswith("/static"):
+            if target.netloc or not target.path.startswith("/") \
+                    or target.path.startswith("/static"):
                 continue
             name = endpoint(target.path)
             if name and name.startswith("dashboard.") and len(seen.get(name, [])) < PER_PAGE \
