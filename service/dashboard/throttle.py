@@ -7,8 +7,9 @@ process also counts the same limits in its own memory: with Redis up that never 
 sign-ins throttled per process, so nothing fails and nothing goes unthrottled for it.
 (Flask-Limiter's own in-memory fallback is not used: it would limit every route, the API's
 decisions included, while Redis is away.)
-A throttled attempt is refused before its password is checked: it is not audited (so a flood
-cannot fill the audit log or hold the write lock) but logged and counted.
+A throttled attempt is refused before its password is checked, and audited as
+`login_throttled` like every other attempt (a flood of them costs one small write each; shed
+such floods in front of the service, at the proxy).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from prometheus_client import Counter
+
+from service import clock, users
+from service.context import services
 
 log = logging.getLogger(__name__)
 THROTTLED = Counter("eligibility_login_throttled", "Sign-in attempts refused by throttling")
@@ -64,3 +68,8 @@ def init_app(app: Flask, redis_url: str, database_url: str, per_account: str,
 def _breached(limit: Any) -> None:
     THROTTLED.inc()
     log.warning("sign-in throttled for %s", limit.key)
+    try:
+        users.audit_attempt(services().settings.database_url, "login_throttled",
+                            request.form.get("name", ""), request.remote_addr or "", clock.now())
+    except Exception:  # broad on purpose: the attempt is refused whether or not this is kept
+        log.exception("could not audit a throttled sign-in")
