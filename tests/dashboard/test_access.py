@@ -244,3 +244,12 @@ def test_without_redis_sign_ins_still_work_and_are_still_throttled(
     answers = [Browser(browser.client.application.test_client())
                .login(f"x{i}", "wrong").status_code for i in range(25)]
     assert 429 in answers and answers[0] == 401
+
+
+def test_the_api_is_untouched_by_sessions(app: Flask, keys: dict[str, dict[str, str]]) -> None:
+    client = app.test_client()
+    for path in ("/livez", "/api/v1/vendors"):
+        answer = client.get(path, headers=keys["viewer"])
+        assert answer.status_code == 200, path
+        assert "Cookie" not in answer.headers.get("Vary", ""), path
+        assert "Set-Cookie" not in answer.headers, path
