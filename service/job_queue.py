@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import redis
 from rq import Queue
@@ -87,6 +88,24 @@ def ids(queue: Queue, status: str) -> list[str]:
     if status == "queued":
         return list(queue.get_job_ids())
     return list(REGISTRIES[status](queue=queue).get_job_ids())
+
+
+def page_ids(queue: Queue, status: str, offset: int, count: int) -> list[str]:
+    """One page of the ids in one state, newest first where RQ keeps an order by time."""
+    if status == "queued":
+        return list(queue.get_job_ids(offset, count))
+    registry = REGISTRIES[status](queue=queue)
+    # Scheduled jobs come soonest first; the others by when they expire, so newest first.
+    newest_first = status != "scheduled"
+    return list(registry.get_job_ids(offset, offset + count - 1, desc=newest_first))
+
+
+def scheduled_for(queue: Queue, job_id: str) -> datetime | None:
+    """When a scheduled job is due (UTC), or None if it is not scheduled."""
+    try:
+        return ScheduledJobRegistry(queue=queue).get_scheduled_time(job_id)
+    except NoSuchJobError:
+        return None
 
 
 def counts(queue: Queue) -> QueueCounts:
