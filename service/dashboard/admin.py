@@ -61,7 +61,7 @@ def create_user() -> tuple[str, int] | Response:
         return _users_page(form, 422)
     try:
         with transaction() as tx:
-            user, password = user_admin.create(tx.writer, form.name.data.strip(), form.role.data)
+            user, password = user_admin.create(tx.writer, form.name.data, form.role.data)
     except user_admin.Refused as refused:
         form.name.errors = [str(refused)]
         return _users_page(form, 422)

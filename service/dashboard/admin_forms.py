@@ -20,7 +20,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from service.errors import InvalidInput
@@ -48,8 +48,15 @@ class AuditFilterForm(FlaskForm):
     until = DateTimeLocalField("Until (UTC)", validators=[Optional()], tz=UTC)
 
 
+def printable(form: FlaskForm, field: StringField) -> None:
+    if field.data and not field.data.isprintable():
+        raise ValidationError("Use printable characters only.")
+
+
 class UserForm(FlaskForm):
-    name = StringField("User name", validators=[InputRequired(), Length(min=1, max=120)],
+    # The rules of `python -m service create-user`: 1 to 120 printable characters.
+    name = StringField("User name", filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                       validators=[DataRequired(), Length(max=120), printable],
                        render_kw={"autocomplete": "off"})
     role = SelectField("Role", choices=list(ROLES), default="viewer")
 

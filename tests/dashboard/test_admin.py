@@ -79,12 +79,14 @@ def test_a_new_users_password_is_shown_once_and_works(
         f"user:{users['admin']}", {"name": "alice", "role": "editor"})
 
 
-def test_a_taken_name_is_refused_beside_the_field(signed_in: Callable[[str], Browser],
+def test_a_taken_or_blank_name_is_refused_beside_the_field(signed_in: Callable[[str], Browser],
                                                  database_url: str) -> None:
     answer = signed_in("admin").post("/admin/users", {"name": "viewer", "role": "admin"})
     assert answer.status_code == 422
     assert re.search(r'id="name-error">[^<]*exists already', answer.text)
     assert user_named(database_url, "viewer").role == "viewer"  # type: ignore[union-attr]
+    for bad in ("   ", "tab\there"):
+        assert signed_in("admin").post("/admin/users", {"name": bad}).status_code == 422
 
 
 def test_a_role_change_is_audited_with_before_and_after(
