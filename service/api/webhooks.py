@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 from pydantic import BaseModel, Field
 from pydantic.json_schema import JsonDict
 from sqlalchemy.orm import Session
@@ -31,7 +31,7 @@ from service.parsing import parse
 from service.store.db import read_session
 from service.store.models import Vendor
 from service.store.pipeline import Webhook as WebhookRow
-from service.store.versions import latest, new_id
+from service.store.versions import Writer, latest, new_id
 from service.webhooks import signing
 from service.webhooks.events import EventType, MessageStatus, recent
 
@@ -147,19 +147,42 @@ def find(session: Session, webhook_id: str, lock: bool = False) -> WebhookRow:
     return row
 
 
+def register(writer: Writer, body: WebhookIn) -> WebhookRow:
+    """Add a subscription with a new signing secret (its URL checked by the caller first)."""
+    values = filters(writer.session, body.model_dump(mode="json"))
+    row = WebhookRow(id=new_id("wh"), secret=signing.new_secret(), disabled_reason=None,
+                     created_at=writer.now, created_by=writer.actor, deleted=False, **values)
+    writer.session.add(row)
+    writer.audit("create", "webhooks", row.id, values)
+    return row
+
+
+def change(writer: Writer, row: WebhookRow, changes: dict[str, Any]) -> WebhookRow:
+    """Apply validated changes (`WebhookPatch`, its URL checked by the caller first)."""
+    changes = filters(writer.session, changes)
+    if "enabled" in changes and changes["enabled"] != row.enabled:
+        row.disabled_reason = None if changes["enabled"] else f"disabled by {writer.actor}"
+    for name, value in changes.items():
+        setattr(row, name, value)
+    if changes:
+        writer.audit("update", "webhooks", row.id, changes)
+    return row
+
+
+def remove(writer: Writer, row: WebhookRow) -> WebhookRow:
+    row.deleted = True  # kept, with its messages, for the record; never sent to again
+    writer.audit("delete", "webhooks", row.id, {})
+    return row
+
+
 @bp.post("/webhooks")
 @requires(Role.ADMIN)
 def create_webhook() -> Response:
     body = parse(WebhookIn)
     check_url(body.url)  # before the transaction: resolving a host may take a while
-    secret = signing.new_secret()
     with transaction() as tx:
-        values = filters(tx.session, body.model_dump(mode="json"))
-        row = WebhookRow(id=new_id("wh"), secret=secret, disabled_reason=None,
-                         created_at=tx.writer.now, created_by=g.actor, deleted=False, **values)
-        tx.session.add(row)
-        tx.writer.audit("create", "webhooks", row.id, values)
-        return tx.answer({**webhook_json(row), "secret": secret}, 201)
+        row = register(tx.writer, body)
+        return tx.answer({**webhook_json(row), "secret": row.secret}, 201)
 
 
 @bp.get("/webhooks")
@@ -188,13 +211,7 @@ def patch_webhook(webhook_id: str) -> Response:
     if "url" in changes:
         check_url(changes["url"])
     with transaction() as tx:
-        row, changes = find(tx.session, webhook_id, lock=True), filters(tx.session, changes)
-        if "enabled" in changes and changes["enabled"] != row.enabled:
-            row.disabled_reason = None if changes["enabled"] else f"disabled by {g.actor}"
-        for name, value in changes.items():
-            setattr(row, name, value)
-        if changes:
-            tx.writer.audit("update", "webhooks", row.id, changes)
+        row = change(tx.writer, find(tx.session, webhook_id, lock=True), changes)
         return tx.answer(webhook_json(row))
 
 
@@ -202,9 +219,7 @@ def patch_webhook(webhook_id: str) -> Response:
 @requires(Role.ADMIN)
 def delete_webhook(webhook_id: str) -> Response:
     with transaction() as tx:
-        row = find(tx.session, webhook_id, lock=True)
-        row.deleted = True  # kept, with its messages, for the record; never sent to again
-        tx.writer.audit("delete", "webhooks", row.id, {})
+        row = remove(tx.writer, find(tx.session, webhook_id, lock=True))
         return tx.answer(webhook_json(row))
 
 

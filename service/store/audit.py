@@ -58,17 +58,35 @@ class Break:
     reason: str
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """The last entry of a chain found intact: where a later check may start."""
+
+    seq: int
+    hash: str
+
+
 def verify(session: Session) -> Break | None:
     """Walk the chain and hold its end against the head row; return the first break, if any.
 
     Run it in a read transaction (`read_session`): the head row and the entries must be read
     from one consistent view, or an append committed in between would look like tampering.
     """
+    found = check(session)
+    return found if isinstance(found, Break) else None
+
+
+def check(session: Session, since: Checkpoint | None = None) -> Break | Checkpoint:
+    """Like `verify`, but walk only the entries after `since` (trusted: an earlier check found
+    the chain intact up to it); return the first break, or the new end of the intact chain."""
     head = session.get(AuditHead, 1)
     if head is None:
         return Break(1, "the audit chain has no head row")
-    prev_hash, expected_seq = GENESIS, 1
-    for entry in session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq)):
+    prev_hash, expected_seq = (GENESIS, 1) if since is None else (since.hash, since.seq + 1)
+    query = sa.select(AuditEntry).order_by(AuditEntry.seq)
+    if since is not None:
+        query = query.where(AuditEntry.seq > since.seq)
+    for entry in session.scalars(query):
         digest = _digest(prev_hash, entry.seq, entry.at, entry.actor, entry.action,
                          entry.resource, entry.resource_id, entry.detail)
         if entry.seq > head.seq:
@@ -89,7 +107,13 @@ def verify(session: Session) -> Break | None:
     if prev_hash != head.hash:
         return Break(last, f"entry {last} is not the entry the chain's head records: it was "
                            "replaced")
-    return None
+    return Checkpoint(last, prev_hash)
+
+
+def sealed(entry: AuditEntry) -> bool:
+    """Whether an entry still matches its own hash (its content was not edited alone)."""
+    return entry.hash == _digest(entry.prev_hash, entry.seq, entry.at, entry.actor,
+                                 entry.action, entry.resource, entry.resource_id, entry.detail)
 
 
 def first_broken(session: Session) -> int | None:

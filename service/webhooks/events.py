@@ -31,6 +31,7 @@ class EventType(StrEnum):
     DECISION_CHANGED = "decision.changed"
     SOURCE_FAILING = "source.failing"  # a feed's failing streak reached the alert threshold
     SOURCE_RECOVERED = "source.recovered"  # good data again, after `source.failing`
+    PING = "ping"  # a test an admin sends to one subscription, whatever types it takes
 
 
 class MessageStatus(StrEnum):
@@ -111,6 +112,15 @@ def publish(session: Session, event_type: EventType, data: dict[str, Any],
     created = [_queue(session, webhook, event_type, body, now) for webhook in takers]
     session.flush()
     return created
+
+
+def ping(session: Session, webhook: Webhook, now: datetime) -> str:
+    """Queue a `ping` to one subscription (whatever types it takes), to see it is heard."""
+    data = {"webhook_id": webhook.id, "message": "A test event: this subscription is heard."}
+    message_id = _queue(session, webhook, EventType.PING, render_event(EventType.PING, data,
+                                                                        now), now)
+    session.flush()
+    return message_id
 
 
 def _live(session: Session) -> list[Webhook]:
