@@ -13,7 +13,6 @@ from pydantic import TypeAdapter, ValidationError
 
 from service.api.schemas import Instant
 from service.dashboard.blueprint import bp
-from service.eligibility.reasons import day
 
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
 HINT = "A date (2019-06-01, midnight UTC) or a time with its zone (2019-06-01T12:00:00Z)."
@@ -34,8 +33,9 @@ def utc_day(instant: datetime | None, empty: str = "—") -> str:
     """An instant as a date when it falls on midnight UTC, else to the second, in UTC."""
     if instant is None:
         return empty
-    shown = day(instant)
-    return shown.replace("T", " ").replace("Z", " UTC") if "T" in shown else shown
+    if (instant.hour, instant.minute, instant.second, instant.microsecond) == (0, 0, 0, 0):
+        return instant.strftime("%Y-%m-%d")
+    return utc_moment(instant)
 
 
 @bp.app_template_filter("utc_moment")
