@@ -29,8 +29,9 @@ def alerts(sources: list[Freshness], work: Work, waiting: int, reviews: Reviews,
                                   f"piece{'' if waiting == 1 else 's'} of work wait in the "
                                   "outbox and are queued when it is back."))
     elif work.failed:
-        found.append(Alert("bad", f"{work.failed} background job{' has' if work.failed == 1 else 's have'} "
-                                  "failed and will not be retried unaided."))
+        jobs = "1 background job has" if work.failed == 1 else \
+            f"{work.failed} background jobs have"
+        found.append(Alert("bad", f"{jobs} failed and will not be retried unaided."))
     for ending in soon:
         found.append(Alert("warn", f"Licence {ending.licence.number} stops covering "
                                    f"{', '.join(ending.vendors) or 'its vendors'} on "
@@ -61,6 +62,7 @@ def _source_alerts(f: Freshness, now: datetime) -> list[Alert]:
                                   f"{error}."))
     if f.state.held is not None:
         held = f.state.held
-        found.append(Alert("warn", f"A refresh of {source.name} is held for an admin's approval "
-                                   f"since {day(held.started_at)}: {held.reason or 'no reason given'}."))
+        found.append(Alert("warn", f"A refresh of {source.name} is held for an admin's "
+                                   f"approval since {day(held.started_at)}: "
+                                   f"{held.reason or 'no reason given'}."))
     return found

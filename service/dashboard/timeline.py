@@ -58,7 +58,7 @@ class Drawn:
     height: int
     lanes: list[DrawnLane]
     axis: list[tuple[float, str]]
-    marks: list[tuple[float, float, str, str]]  # x, y of the label, kind, label
+    marks: list[tuple[float, int, str, str]]  # x, y of the label, kind, label
     start: datetime
     end: datetime
 

@@ -66,8 +66,9 @@ def rows_before(database_url: str, before: tuple[datetime, str] | None,
     query = sa.select(log.id, log.evaluated_at, log.data_version, log.items)
     if before is not None:
         at, row_id = before
-        query = query.where(sa.or_(log.evaluated_at < at,
-                                   sa.and_(log.evaluated_at == at, log.id <= row_id)))
+        # `<=` alone reads through the index; the rows of that very instant are then cut.
+        query = query.where(log.evaluated_at <= at,
+                            sa.not_(sa.and_(log.evaluated_at == at, log.id > row_id)))
     if since is not None:
         query = query.where(log.evaluated_at >= since)
     if until is not None:
@@ -93,11 +94,3 @@ def _outcome(body: str) -> tuple[str, str]:
     shared = orjson.loads(body)
     return shared.get("verdict", "?"), shared.get("basis", "?")
 
-
-def evaluated_at(database_url: str, request_id: str) -> tuple[datetime, str] | None:
-    """When a logged request was answered, and at which data version."""
-    with read_session(database_url) as session:
-        row = session.execute(sa.select(DecisionLogEntry.evaluated_at,
-                                        DecisionLogEntry.data_version)
-                              .where(DecisionLogEntry.id == request_id)).first()
-    return None if row is None else (row[0], row[1])
