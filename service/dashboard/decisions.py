@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import abort, request
 from wtforms import Form, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from service.auth import Role
 from service.context import services
@@ -15,15 +16,15 @@ from service.dashboard.decision_search import Query, Who, decode, search
 from service.dashboard.vendors import draw
 from service.eligibility import Basis, Verdict
 
-ANY = ("", "any")
+ANY = SelectChoice("", "any")
 
 
 class LogFilters(Form):
     device = StringField("Device id")
     vendor = SelectField("Vendor", choices=[ANY])
     model = StringField("Model (id or part of its name)")
-    verdict = SelectField("Verdict", choices=[ANY, *[(v.value, v.value) for v in Verdict]])
-    basis = SelectField("Basis", choices=[ANY, *[(b.value, b.value.replace("_", " "))
+    verdict = SelectField("Verdict", choices=[ANY, *[SelectChoice(v.value) for v in Verdict]])
+    basis = SelectField("Basis", choices=[ANY, *[SelectChoice(b.value, b.value.replace("_", " "))
                                                   for b in Basis]])
     since = StringField("Evaluated from")
     until = StringField("Evaluated before")
@@ -36,8 +37,8 @@ def decisions() -> tuple[str, int]:
     snapshot = ctx.snapshots.current
     view = snapshot.current
     form = LogFilters(request.args)
-    form.vendor.choices = [ANY, *sorted(((v.id, v.name) for v in view.vendors.values()),
-                                        key=lambda pair: pair[1].casefold())]
+    form.vendor.choices = [ANY, *(SelectChoice(v.id, v.name) for v in sorted(
+        view.vendors.values(), key=lambda v: v.name.casefold()))]
     bounds: dict[str, datetime | None] = {}
     for field in (form.since, form.until):
         bounds[field.name], error = instants.read(field.data)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from wtforms import BooleanField, Form, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from service.api.schemas import UpdateKind
 from service.views import View
@@ -21,7 +22,7 @@ FIELDS = {"device.id": "device_id", "device.model_id": "model_id", "device.vendo
           "update.product": "product", "update.version": "version",
           "update.enhances_functionality": "enhances", "update.publicly_available": "public",
           "at": "at", "known_at": "known_at"}
-NONE = ("", "— none —")
+NONE = SelectChoice("", "— none —")
 
 
 class SimulatorForm(Form):
@@ -32,12 +33,13 @@ class SimulatorForm(Form):
     update_id = SelectField("Registered update", choices=[NONE])
     supplier = StringField("Supplier")
     supplier_country = StringField("Supplier's country (two capital letters)")
-    kind = SelectField("Kind", choices=[NONE, *[(k.value, k.value.replace("_", " "))
+    kind = SelectField("Kind", choices=[NONE, *[SelectChoice(k.value, k.value.replace("_", " "))
                                                  for k in UpdateKind]])
     product = StringField("Product")
     version = StringField("Version")
     enhances = SelectField("Enhances functionality",
-                           choices=[("", "unknown"), ("yes", "yes"), ("no", "no")])
+                           choices=[SelectChoice("", "unknown"), SelectChoice("yes"),
+                                    SelectChoice("no")])
     public = BooleanField("Publicly available software (published open source)")
     at = StringField("At (when the update would ship; empty: now)")
     known_at = StringField("Known at (what the service had recorded by then; empty: now)")
@@ -45,14 +47,14 @@ class SimulatorForm(Form):
     def offer(self, view: View) -> None:
         """Fill the selects with the registered models and updates of `view`."""
         vendors = view.vendors
-        self.model_id.choices = [NONE, *sorted(
-            ((model_id, f"{vendors[owner].name if owner in vendors else owner} — "
-                        f"{view.models[model_id].name}")
-             for model_id, owner in view.model_vendor.items() if model_id in view.models),
-            key=lambda pair: pair[1].casefold())]
-        self.update_id.choices = [NONE, *sorted(
-            ((update_id, f"{u.supplier} — {u.product} {u.version or ''} ({u.kind})")
-             for update_id, u in view.updates.items()), key=lambda pair: pair[1].casefold())]
+        models = sorted(
+            (f"{vendors[owner].name if owner in vendors else owner} — "
+             f"{view.models[model_id].name}", model_id)
+            for model_id, owner in view.model_vendor.items() if model_id in view.models)
+        self.model_id.choices = [NONE, *(SelectChoice(i, label) for label, i in models)]
+        updates = sorted((f"{u.supplier} — {u.product} {u.version or ''} ({u.kind})", i)
+                         for i, u in view.updates.items())
+        self.update_id.choices = [NONE, *(SelectChoice(i, label) for label, i in updates)]
 
     def asked(self) -> bool:
         """Whether anything was asked (a form sent, not the empty page)."""
