@@ -19,7 +19,7 @@ from service.store.decision_reads import LogRow
 from service.views import View
 
 SIZE = 50
-BUDGET = 5000
+BUDGET = 2500
 _CHUNK = 200
 
 

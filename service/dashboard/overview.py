@@ -12,8 +12,6 @@ from service.dashboard import attention, overview_facts
 from service.dashboard.blueprint import bp, page, render
 from service.store import decision_reads, source_states
 
-DAY = timedelta(hours=24)
-
 
 @bp.get("/")
 @page(Role.VIEWER)
@@ -27,12 +25,13 @@ def overview() -> tuple[str, int]:
     reviews = overview_facts.reviews(snapshot)
     ending = overview_facts.endings(snapshot, now, timedelta(days=90))
     soon = [e for e in ending if e.until - now <= timedelta(days=30)]
-    answered = overview_facts.answered(
-        decision_reads.counts(settings.database_url, now - DAY, now + timedelta(seconds=1)))
+    since, counted = decision_reads.last_day(settings.database_url, now)
+    answered = overview_facts.answered(counted)
     alerts = attention.alerts(sources, work, waiting, reviews, soon, now,
                               ctx.out_of_touch(now))
     return render("overview.html", now=now, sources=sources, work=work, waiting=waiting,
                   reviews=reviews, ending=ending, soon=soon, answered=answered, alerts=alerts,
-                  total=sum(n for _, _, n in answered), data_version=snapshot.data_version,
+                  total=sum(n for _, _, n in answered), since=since,
+                  data_version=snapshot.data_version,
                   duration=overview_facts.duration,
                   linked=lambda endpoint: endpoint in current_app.view_functions)
