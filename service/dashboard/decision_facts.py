@@ -1,8 +1,9 @@
 """A logged decision and the facts as the service knew them when it gave it.
 
-The snapshot's view as known at the decision's `evaluated_at` replays every record recorded by
-then (what `known_at` does for a request), so it holds the designations, possible matches and
-licences the answer was judged from, not those recorded since.
+The snapshot's view as known when the decision's data version was committed replays every
+record recorded by then (what `known_at` does for a request), so it holds the designations,
+possible matches and licences the answer was judged from, not those recorded since. Every
+decision of one data version shares that view (the snapshot keeps a few such views).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from service import eligibility as el
 from service.dashboard import instants
 from service.dashboard.decision_search import Who
 from service.snapshot import Snapshot
+from service.store import decision_reads
 from service.views import View
 
 
@@ -22,6 +24,7 @@ from service.views import View
 class KnownThen:
     view: View
     evaluated_at: datetime | None
+    committed: datetime | None  # when the decision's data version was committed
     at: datetime | None
     vendor_id: str | None
     vendor_name: str
@@ -29,16 +32,17 @@ class KnownThen:
     licences: tuple[el.Licence, ...]
 
 
-def known_then(snapshot: Snapshot, given: dict[str, Any]) -> KnownThen:
+def known_then(database_url: str, snapshot: Snapshot, given: dict[str, Any]) -> KnownThen:
     """The facts about the decision's vendor as known when it was evaluated."""
     evaluated_at = instants.read(given.get("evaluated_at"))[0]
     at = instants.read(given.get("at"))[0]
-    view = snapshot.view(evaluated_at)
+    committed = decision_reads.version_recorded_at(database_url, given.get("data_version"))
+    view = snapshot.view(committed or evaluated_at)
     _, _, vendor_id, _ = Who(view, snapshot.records.devices).of(given.get("request"))
     device = (given.get("request") or {}).get("device") or {}
     party = view.parties.get(vendor_id or "")
     name = party.name if party else str(device.get("vendor") or "an unregistered maker")
-    return KnownThen(view, evaluated_at, at, vendor_id if party else None, name, party,
+    return KnownThen(view, evaluated_at, committed, at, vendor_id if party else None, name, party,
                      view.licences_by_vendor.get(vendor_id or "", ()))
 
 

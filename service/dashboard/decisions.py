@@ -64,7 +64,7 @@ def decision(decision_id: str) -> tuple[str, int]:
     if given is None:
         abort(404, f"No decision has id {decision_id!r}.")
     snapshot, now = ctx.snapshots.current, ctx.clock()
-    then = decision_facts.known_then(snapshot, given)
+    then = decision_facts.known_then(ctx.settings.database_url, snapshot, given)
     drawn = None
     if then.vendor_id is not None:
         drawn = draw(then.view, then.vendor_id, now, then.at,

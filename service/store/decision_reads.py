@@ -22,7 +22,7 @@ import orjson
 import sqlalchemy as sa
 
 from service.store.db import read_session
-from service.store.models import DecisionBody, DecisionLogEntry, UTCDateTime
+from service.store.models import DataVersion, DecisionBody, DecisionLogEntry, UTCDateTime
 
 # Per dialect: the digest of every item of the rows in range, counted, with its verdict and basis.
 _COUNTS = {
@@ -131,3 +131,14 @@ def _outcome(body: str) -> tuple[str, str]:
     shared = orjson.loads(body)
     return shared.get("verdict", "?"), shared.get("basis", "?")
 
+
+
+def version_recorded_at(database_url: str, data_version: str | int | None) -> datetime | None:
+    """When a data version was committed (the instant that replays the facts it held)."""
+    try:
+        number = int(data_version or "")
+    except ValueError:
+        return None
+    with read_session(database_url) as session:
+        return session.scalar(sa.select(DataVersion.recorded_at)
+                              .where(DataVersion.number == number))
