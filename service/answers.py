@@ -22,6 +22,14 @@ log = logging.getLogger(__name__)
 def answer(services: Services, snapshot: Snapshot, req: DecisionRequest, decision_id: str,
            now: datetime) -> tuple[dict[str, Any], decisions.Judged]:
     """Return the answer to one request and the decision it gives."""
+    body, judged = judge(services, snapshot, req, decision_id, now)
+    DECISIONS.labels(judged.decision.verdict.value, judged.decision.basis.value).inc()
+    return body, judged
+
+
+def judge(services: Services, snapshot: Snapshot, req: DecisionRequest, decision_id: str,
+          now: datetime) -> tuple[dict[str, Any], decisions.Judged]:
+    """Work out the answer to one request without counting it as given (the simulator's)."""
     if services.out_of_touch(now):
         raise Unavailable("The service has lost touch with its database for longer than the "
                           "staleness limit, so it gives no answer; try again later.")
@@ -31,7 +39,6 @@ def answer(services: Services, snapshot: Snapshot, req: DecisionRequest, decisio
     stale = services.lists_stale(now)
     judged = decisions.decide(view, key, party, model, update, at, services.policy, stale,
                               snapshot.data_version)
-    DECISIONS.labels(judged.decision.verdict.value, judged.decision.basis.value).inc()
     body = decisions.render(judged.shared, decision_id, decisions.iso(at), decisions.iso(now))
     return body, judged
 
