@@ -7,13 +7,14 @@ messages are put beside the fields they name. Dates are days, midnight UTC, as i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -26,8 +27,13 @@ from service.api.schemas import DeviceClass, LicenceKind, UpdateKind
 DATE = {"type": "date"}
 
 
-def _choices(values: type[UpdateKind] | type[DeviceClass]) -> list[tuple[str, str]]:
-    return [(v.value, v.value.replace("_", " ")) for v in values]
+def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """Options for a select or a group of checkboxes: (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _choices(values: type[UpdateKind] | type[DeviceClass]) -> list[SelectChoice]:
+    return choices((v.value, v.value.replace("_", " ")) for v in values)
 
 
 class ScopeForm(FlaskForm):
@@ -43,11 +49,11 @@ class ScopeForm(FlaskForm):
 
 class LicenceForm(ScopeForm):
     number = StringField("Number", render_kw={"maxlength": 120})
-    kind = SelectField("Kind", choices=[(k.value, k.value) for k in LicenceKind])
+    kind = SelectField("Kind", choices=choices((k.value, k.value) for k in LicenceKind))
     authority = StringField("Authority")
     holder = StringField("Holder")
     vendor_ids = SelectMultipleField("Vendors it covers", choices=[])
-    lifts = SelectMultipleField("Lists it lifts", choices=list(LIST_NAMES.items()))
+    lifts = SelectMultipleField("Lists it lifts", choices=choices(LIST_NAMES.items()))
     valid_from = StringField("Valid from", render_kw=DATE)
     valid_until = StringField("Valid until", render_kw=DATE)
     conditions = TextAreaField("Conditions", render_kw={"rows": 3})

@@ -22,7 +22,7 @@ from service.context import services
 from service.dashboard.blueprint import allowed, bp, page, render
 from service.dashboard.impact import instants, licence_impact
 from service.dashboard.licence_changes import AMEND, NEW, REVOKE, Change, blank
-from service.dashboard.licence_forms import hidden_values, place_errors, schema_data
+from service.dashboard.licence_forms import choices, hidden_values, place_errors, schema_data
 from service.dashboard.licence_records import STATUSES, events, facts_by_id, page_of, rows, status
 from service.errors import InvalidInput, NotFound
 from service.parsing import validate
@@ -205,8 +205,8 @@ def _found(session: Any, licence_id: str) -> m.Licence:
 def _vendor_choices(form: Any) -> None:
     if hasattr(form, "vendor_ids"):
         vendors = services().snapshots.current.current.vendors.values()
-        form.vendor_ids.choices = sorted(((v.id, v.name) for v in vendors),
-                                         key=lambda c: c[1].casefold())
+        form.vendor_ids.choices = choices(sorted(((v.id, v.name) for v in vendors),
+                                                 key=lambda c: c[1].casefold()))
 
 
 def _can_edit() -> bool:
