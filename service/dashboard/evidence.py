@@ -83,7 +83,7 @@ def count_by_status(session: Session) -> dict[str, int]:
     """How many current matches each status has."""
     rows = current(m.Match).subquery()
     counted: dict[str, int] = dict(session.execute(sa.select(rows.c.status, sa.func.count())
-                                   .group_by(rows.c.status)).tuples().all())
+                                   .group_by(rows.c.status)).all())
     return {status: counted.get(status, 0) for status in STATUSES}
 
 
@@ -93,7 +93,7 @@ def gather(session: Session, matches: Sequence[m.Match]) -> list[Evidence]:
     designations = _newest(session, m.Designation, {x.designation_id for x in matches})
     source_ids = {d.source_id for d in designations.values() if d.source_id}
     sources = dict(session.execute(sa.select(Source.id, Source.name)
-                                   .where(Source.id.in_(source_ids))).tuples().all()) \
+                                   .where(Source.id.in_(source_ids))).all()) \
         if source_ids else {}
     found = []
     for match in matches:
