@@ -12,12 +12,13 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench import batch, feeds, http, names, propagation, rules, safety, screening
+from bench import batch, dashboard, feeds, http, names, propagation, rules, safety, screening
 from bench.server import running_server, workspace
 
 TARGETS = {"rules_repeated": 200_000, "rules_distinct": 20_000, "rps_ratio": 0.85,
            "p99_ratio": 2.0, "batch": 50_000}
-NAMES = ["rules", "names", "screening", "feeds", "http", "batch", "propagation", "safety"]
+NAMES = ["rules", "names", "screening", "feeds", "dashboard", "http", "batch", "propagation",
+         "safety"]
 OFFLINE = {  # benchmarks that need no server: (title, function)
     "names": ("name matching quality (name_bench, 826 labelled pairs)", names.run),
     "screening": ("screening 2,000 vendors against 60,000 listed names", screening.run),
@@ -91,6 +92,8 @@ def _pipeline_ratios(results: dict[str, dict[str, Any]]) -> str:
             f" feed_peak_rss={_figure(feed, 'peak_rss_mb', ' MB', '≤ 300 MB')}"
             f" restricting_change_everywhere="
             f"{_figure(spread, 'visible_everywhere_max_s', ' s', '≤ 1 s')}"
+            f" dashboard_slowest_page="
+            f"{_figure(results.get('dashboard'), 'slowest_ms', ' ms', '≤ 200 ms')}"
             f" {_safety(results.get('safety'))}")
 
 
@@ -116,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, (title, bench) in OFFLINE.items():
             if name in wanted:
                 results[name] = _guarded(title, bench)
+        if "dashboard" in wanted:
+            results["dashboard"] = _guarded(
+                "dashboard pages with the demo data (median of 5 renders each, in process)",
+                lambda: dashboard.run(workdir, redis_url))
         served = [name for name in ("http", "batch", "propagation", "safety")
                   if name in wanted]
         if served:

@@ -18,7 +18,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
     from service import api, dashboard, errors, extensions, health, idempotency, logs
 
     settings = (settings or from_env()).with_overrides(overrides)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # the dashboard serves its own files
     logs.init_app(app)  # first: the other hooks' log lines carry the request's id
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     errors.init_app(app)

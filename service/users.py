@@ -152,6 +152,14 @@ def sign_in(database_url: str, name: str, password: str, client: str, now: datet
         return SignedIn(user.id, user.name, user.role, token)
 
 
+def audit_attempt(database_url: str, action: str, name: str, client: str,
+                  now: datetime) -> None:
+    """Audit a sign-in attempt that was refused before its password was checked."""
+    with write_session(database_url) as session:
+        Writer(session, f"login:{name[:100]}", now).audit(
+            action, "users", None, {"name": name[:120], "client": client})
+
+
 def signed_in(database_url: str, token: str, now: datetime) -> SignedIn | None:
     """The user of a live session with this token, or None."""
     with read_session(database_url) as session:

@@ -28,6 +28,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     accounts.init_app(app, settings.database_url)
     app.register_blueprint(bp)
     errors.init_app(app)
-    throttle.init_app(app, settings.redis_url, settings.database_url,
-                      settings.login_limit_account, settings.login_limit_address,
-                      "dashboard.login_submit")
+    app.extensions["sign_in_throttle"] = throttle.SignInThrottle(
+        settings.redis_url, settings.database_url, settings.login_limit_account,
+        settings.login_limit_address)

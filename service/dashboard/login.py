@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, redirect, request, url_for
+from flask import Response, current_app, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
-from werkzeug.wrappers import Response
 
 from service import clock, users
 from service.auth import Role, public
@@ -20,7 +20,7 @@ FAILED = "The user name or the password is wrong."  # the same for both, by desi
 
 @bp.get("/login")
 @public
-def login() -> tuple[str, int] | Response:
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm(next=request.args.get("next", ""))
@@ -29,13 +29,21 @@ def login() -> tuple[str, int] | Response:
 
 @bp.post("/login")
 @public
-def login_submit() -> tuple[str, int] | Response:
+def login_submit() -> ResponseReturnValue:
     form = LoginForm()
     if not form.validate():
         return render("login.html", 422, form=form)
     settings = services().settings
+    address = request.remote_addr or ""
+    refused = current_app.extensions["sign_in_throttle"].attempt(form.name.data, address)
+    if refused is not None:
+        users.audit_attempt(settings.database_url, "login_throttled", form.name.data, address,
+                            clock.now())
+        form.password.errors = [f"Too many attempts: try again in {refused.retry_after} s."]
+        body, status = render("login.html", 429, form=form)
+        return Response(body, status, headers={"Retry-After": str(refused.retry_after)})
     who = users.sign_in(settings.database_url, form.name.data.strip(), form.password.data,
-                        request.remote_addr or "", clock.now(),
+                        address, clock.now(),
                         timedelta(hours=settings.session_hours))
     if who is None:
         form.password.errors = [FAILED]
@@ -46,7 +54,7 @@ def login_submit() -> tuple[str, int] | Response:
 
 @bp.post("/logout")
 @page(Role.VIEWER)
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     users.sign_out(services().settings.database_url, current_user.token,
                    f"user:{current_user.id}", clock.now())
     logout_user()
@@ -62,7 +70,7 @@ def account() -> tuple[str, int]:
 
 @bp.post("/account/password")
 @page(Role.VIEWER)
-def change_password() -> tuple[str, int] | Response:
+def change_password() -> ResponseReturnValue:
     form = PasswordForm()
     if not form.validate():
         return render("account.html", 422, form=form)

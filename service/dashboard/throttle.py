@@ -1,26 +1,27 @@
-"""Sign-in throttling with Flask-Limiter, counted in the service's Redis.
+"""Sign-in throttling, counted in the service's Redis with the `limits` library.
 
 Attempts are limited per account name and per client address (`login_limit_account`,
 `login_limit_address`), in a moving window shared by every web process through Redis. Each
 process also counts the same limits in its own memory: with Redis up that never binds first
 (a process sees only some of the attempts Redis sees), and while Redis is away it keeps
 sign-ins throttled per process, so nothing fails and nothing goes unthrottled for it.
-(Flask-Limiter's own in-memory fallback is not used: it would limit every route, the API's
-decisions included, while Redis is away.)
-A throttled attempt is refused before its password is checked: it is not audited (so a flood
-cannot fill the audit log or hold the write lock) but logged and counted.
+
+`limits` is the engine under Flask-Limiter, used directly: Flask-Limiter's request hooks run on
+every route of the app and cost ~100 µs each, which the decision API cannot spare; only the
+sign-in form needs counting. A throttled attempt is refused before its password is checked and
+audited as `login_throttled`, like every other attempt.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
-from typing import Any
+import time
+from dataclasses import dataclass
 
-from flask import Flask, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from prometheus_client import Counter
 
 log = logging.getLogger(__name__)
@@ -29,38 +30,46 @@ THROTTLED = Counter("eligibility_login_throttled", "Sign-in attempts refused by 
 
 def storage_uri(redis_url: str) -> str:
     """The `limits` library's name for a Redis URL (`unix://` is `redis+unix://` there)."""
-    if not redis_url:
-        return "memory://"
     if redis_url.startswith("unix://"):
         return "redis+" + redis_url
     return redis_url
 
 
-def account_key() -> str:
-    return "account:" + request.form.get("name", "").strip().casefold()[:120]
+@dataclass(frozen=True)
+class Refusal:
+    retry_after: int  # seconds until the window lets the next attempt through
 
 
-def address_key() -> str:
-    return "address:" + get_remote_address()
+class SignInThrottle:
+    def __init__(self, redis_url: str, database_url: str, per_account: str,
+                 per_address: str) -> None:
+        self.local = MovingWindowRateLimiter(MemoryStorage())
+        self.shared = None if not redis_url else MovingWindowRateLimiter(storage_from_string(
+            storage_uri(redis_url), socket_timeout=1, socket_connect_timeout=1))
+        # One count per deployment: deployments sharing a Redis do not share attempts.
+        self.prefix = "login:" + hashlib.sha256(database_url.encode()).hexdigest()[:12]
+        self.rules: list[tuple[str, list[RateLimitItem]]] = [
+            ("account", parse_many(per_account)), ("address", parse_many(per_address))]
 
+    def attempt(self, name: str, address: str) -> Refusal | None:
+        """Count one sign-in attempt; a refusal when it is over a limit."""
+        keys = {"account": name.strip().casefold()[:120], "address": address}
+        refused = self._count(self.local, keys)
+        if self.shared is not None:
+            try:
+                refused = self._count(self.shared, keys) or refused
+            except Exception as exc:  # broad on purpose: Redis away; the local count holds
+                log.warning("sign-in throttling counts in this process only: %s", exc)
+        if refused is not None:
+            THROTTLED.inc()
+            log.warning("sign-in throttled for account %r from %s", keys["account"], address)
+        return refused
 
-def init_app(app: Flask, redis_url: str, database_url: str, per_account: str,
-             per_address: str, endpoint: str) -> None:
-    """Throttle POSTs to `endpoint` (the sign-in form)."""
-    prefix = "login:" + hashlib.sha256(database_url.encode()).hexdigest()[:12]
-    shared = Limiter(address_key, app=app, storage_uri=storage_uri(redis_url),
-                     storage_options={"socket_timeout": 1, "socket_connect_timeout": 1},
-                     strategy="moving-window", swallow_errors=True, headers_enabled=False,
-                     key_prefix=prefix,  # deployments sharing a Redis do not share attempts
-                     on_breach=_breached)
-    local = Limiter(address_key, app=app, storage_uri="memory://", strategy="moving-window",
-                    headers_enabled=False, key_prefix=prefix, on_breach=_breached)
-    view: Callable[..., Any] = app.view_functions[endpoint]
-    for limiter in (local, shared):
-        view = limiter.limit(per_account, key_func=account_key, methods=["POST"])(view)
-        view = limiter.limit(per_address, key_func=address_key, methods=["POST"])(view)
-    app.view_functions[endpoint] = view
-
-def _breached(limit: Any) -> None:
-    THROTTLED.inc()
-    log.warning("sign-in throttled for %s", limit.key)
+    def _count(self, limiter: MovingWindowRateLimiter, keys: dict[str, str]) -> Refusal | None:
+        for kind, limits in self.rules:
+            for limit in limits:
+                ids = (self.prefix, kind, keys[kind])
+                if not limiter.hit(limit, *ids):
+                    reset = limiter.get_window_stats(limit, *ids).reset_time
+                    return Refusal(max(1, int(reset - time.time()) + 1))
+        return None

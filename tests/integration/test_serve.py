@@ -122,6 +122,7 @@ def test_serve_demo_answers_decisions_and_stops_its_redis(tmp_path):
     assert f"serving on {url}" in said
     assert "demo data loaded" in said and "sample feed registered" in said
     assert "database: sqlite:///" in said and f"Redis: unix://{socket_path}" in said
+    assert f"dashboard: {url}/  sign in as 'admin' with the password " in said
     assert not [line for line in said.splitlines()
                 if any(chatter in line for chatter in CHATTER)], said
     assert len(said.splitlines()) < 40, said
