@@ -24,6 +24,7 @@ from service.dashboard.impact import instants, licence_impact
 from service.dashboard.licence_changes import AMEND, NEW, REVOKE, Change, blank
 from service.dashboard.licence_forms import choices, hidden_values, place_errors, schema_data
 from service.dashboard.licence_records import STATUSES, events, facts_by_id, page_of, rows, status
+from service.dashboard.licence_timeline import timeline
 from service.errors import InvalidInput, NotFound
 from service.parsing import validate
 from service.store import models as m
@@ -61,7 +62,8 @@ def licence(licence_id: str) -> tuple[str, int]:
     now = services().clock()
     vendors = [view.vendors[v].name if v in view.vendors else v for v in record.vendor_ids]
     return render("licence.html", record=record, facts=facts, vendors=vendors, history=history,
-                  state=status(facts, now) if facts else "unknown", can_edit=_can_edit())
+                  state=status(facts, now) if facts else "unknown", can_edit=_can_edit(),
+                  drawn=timeline(facts, now) if facts else None)
 
 
 @bp.get("/licences/new")

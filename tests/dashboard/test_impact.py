@@ -14,6 +14,7 @@ from service.dashboard.impact import (
     proposed_revocation,
 )
 from service.dashboard.licence_records import status
+from service.dashboard.licence_timeline import timeline
 from service.store import models as m
 from service.views import View, update_fact
 
@@ -142,3 +143,18 @@ def test_a_licence_status_follows_its_terms_and_revocation() -> None:
         {"effective_from": "2019-06-15"}))
     assert status(revoked, JUNE) == "active"
     assert status(revoked, day("2019-06-15")) == "revoked"
+
+
+def test_a_licence_timeline_places_each_window_the_revocation_and_now() -> None:
+    licence = proposed_amendment(proposed_licence(new_licence(valid_until="2019-07-01")),
+                                 AmendmentIn.model_validate({"effective_from": "2019-07-01",
+                                                             "scope": SCOPE}))
+    revoked = proposed_revocation(licence, RevocationIn.model_validate(
+        {"effective_from": "2019-09-01"}))
+    drawn = timeline(revoked, day("2019-08-15"))
+    assert [bar.label for bar in drawn.bars] == ["2019-06-01 to 2019-07-01",
+                                                 "2019-07-01 to 2019-09-01"]
+    assert drawn.bars[0].x == 0 and drawn.bars[0].x + drawn.bars[0].width <= drawn.bars[1].x + 1
+    assert drawn.revoked is not None and drawn.now is not None
+    assert drawn.bars[1].x < drawn.now < drawn.revoked < drawn.width
+    assert timeline(revoked, day("2024-01-01")).now is None  # the axis ends with the licence
