@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Blueprint, Response
+from sqlalchemy.orm import Session
 
 from service.api import schemas
-from service.api.resources import Resource, register
+from service.api.resources import Resource, create_record, register
 from service.api.writes import transaction
 from service.auth import Role, requires
 from service.context import services
@@ -21,13 +23,20 @@ from service.store.versions import Writer, latest, new_id
 bp = Blueprint("licences", __name__)
 
 
+def history(session: Session, licence_id: str
+            ) -> tuple[list[m.LicenceAmendment], list[m.LicenceRevocation]]:
+    """A licence's amendments (by effective date) and revocations, as recorded."""
+    amendments = session.scalars(sa.select(m.LicenceAmendment)
+                                 .where(m.LicenceAmendment.licence_id == licence_id)
+                                 .order_by(m.LicenceAmendment.effective_from))
+    revocations = session.scalars(sa.select(m.LicenceRevocation)
+                                  .where(m.LicenceRevocation.licence_id == licence_id))
+    return list(amendments), list(revocations)
+
+
 def _history(row: m.Versioned) -> dict[str, Any]:
     with read_session(services().settings.database_url) as session:
-        amendments = session.scalars(sa.select(m.LicenceAmendment)
-                                     .where(m.LicenceAmendment.licence_id == row.id)
-                                     .order_by(m.LicenceAmendment.effective_from))
-        revocations = session.scalars(sa.select(m.LicenceRevocation)
-                                      .where(m.LicenceRevocation.licence_id == row.id))
+        amendments, revocations = history(session, row.id)
         return {"amendments": [_amendment(a) for a in amendments],
                 "revocations": [_revocation(r) for r in revocations]}
 
@@ -57,49 +66,72 @@ LICENCES = Resource(
 register(bp, LICENCES)
 
 
-def _record(licence_id: str, make: Any) -> Response:
-    with transaction() as tx:
-        licence = latest(tx.session, m.Licence, licence_id)
-        if licence is None:
-            raise NotFound(f"No licence has id {licence_id!r}.")
-        row = make(tx.writer, licence)
-        tx.session.add(row)
-        tx.writer.bump()
-        tx.writer.audit(f"licence_{row.__tablename__.removeprefix('licence_')}", "licences",
-                        licence_id, {"id": row.id,
-                                     "effective_from": row.effective_from.isoformat()})
-        body = _amendment(row) if isinstance(row, m.LicenceAmendment) else _revocation(row)
-        return tx.answer({"licence_id": licence_id, **body}, 201)
+def create_licence(writer: Writer, body: schemas.LicenceIn) -> m.Licence:
+    """Record a new licence; its vendors must exist."""
+    return cast(m.Licence, create_record(writer, LICENCES, body))
+
+
+def check_amendment(licence: m.Licence, body: schemas.AmendmentIn) -> None:
+    """Refuse an amendment that starts before the licence or ends before it starts."""
+    if body.effective_from < licence.valid_from:
+        raise InvalidInput("An amendment cannot take effect before the licence starts.",
+                           [{"field": "effective_from", "message": "before valid_from"}])
+    if body.valid_until is not None and body.valid_until <= body.effective_from:
+        raise InvalidInput("valid_until must be after effective_from.",
+                           [{"field": "valid_until", "message": "not after effective_from"}])
+
+
+def amend_licence(writer: Writer, licence_id: str, body: schemas.AmendmentIn
+                  ) -> m.LicenceAmendment:
+    """Record an amendment: new terms (validity, whole scope) from its effective date."""
+    def make(licence: m.Licence) -> m.LicenceAmendment:
+        check_amendment(licence, body)
+        return m.LicenceAmendment(
+            id=new_id("am"), licence_id=licence.id, recorded_at=writer.now,
+            recorded_by=writer.actor, effective_from=body.effective_from,
+            valid_until=body.valid_until, scope=body.scope.model_dump(mode="json"))
+
+    return cast(m.LicenceAmendment, _record(writer, licence_id, make))
+
+
+def revoke_licence(writer: Writer, licence_id: str, body: schemas.RevocationIn
+                   ) -> m.LicenceRevocation:
+    """Record a revocation from its effective date."""
+    def make(licence: m.Licence) -> m.LicenceRevocation:
+        return m.LicenceRevocation(
+            id=new_id("rv"), licence_id=licence.id, recorded_at=writer.now,
+            recorded_by=writer.actor, effective_from=body.effective_from, reason=body.reason)
+
+    return cast(m.LicenceRevocation, _record(writer, licence_id, make))
+
+
+def _record(writer: Writer, licence_id: str,
+            make: Callable[[m.Licence], m.LicenceAmendment | m.LicenceRevocation]
+            ) -> m.LicenceAmendment | m.LicenceRevocation:
+    licence = latest(writer.session, m.Licence, licence_id)
+    if licence is None:
+        raise NotFound(f"No licence has id {licence_id!r}.")
+    row = make(licence)
+    writer.session.add(row)
+    writer.bump()
+    writer.audit(f"licence_{row.__tablename__.removeprefix('licence_')}", "licences",
+                 licence_id, {"id": row.id, "effective_from": row.effective_from.isoformat()})
+    return row
 
 
 @bp.post("/licences/<licence_id>/amendments")
 @requires(Role.EDITOR)
 def amend(licence_id: str) -> Response:
     body = parse(schemas.AmendmentIn)
-
-    def make(writer: Writer, licence: m.Licence) -> m.LicenceAmendment:
-        if body.effective_from < licence.valid_from:
-            raise InvalidInput("An amendment cannot take effect before the licence starts.",
-                               [{"field": "effective_from", "message": "before valid_from"}])
-        if body.valid_until is not None and body.valid_until <= body.effective_from:
-            raise InvalidInput("valid_until must be after effective_from.",
-                               [{"field": "valid_until", "message": "not after effective_from"}])
-        return m.LicenceAmendment(
-            id=new_id("am"), licence_id=licence.id, recorded_at=writer.now,
-            recorded_by=writer.actor, effective_from=body.effective_from,
-            valid_until=body.valid_until, scope=body.scope.model_dump(mode="json"))
-
-    return _record(licence_id, make)
+    with transaction() as tx:
+        row = amend_licence(tx.writer, licence_id, body)
+        return tx.answer({"licence_id": licence_id, **_amendment(row)}, 201)
 
 
 @bp.post("/licences/<licence_id>/revocation")
 @requires(Role.EDITOR)
 def revoke(licence_id: str) -> Response:
     body = parse(schemas.RevocationIn)
-
-    def make(writer: Writer, licence: m.Licence) -> m.LicenceRevocation:
-        return m.LicenceRevocation(
-            id=new_id("rv"), licence_id=licence.id, recorded_at=writer.now,
-            recorded_by=writer.actor, effective_from=body.effective_from, reason=body.reason)
-
-    return _record(licence_id, make)
+    with transaction() as tx:
+        row = revoke_licence(tx.writer, licence_id, body)
+        return tx.answer({"licence_id": licence_id, **_revocation(row)}, 201)

@@ -25,7 +25,7 @@ from service.matching import decide
 from service.parsing import parse
 from service.store.db import read_session
 from service.store.models import Designation, Match
-from service.store.versions import latest
+from service.store.versions import Writer, latest
 
 bp = Blueprint("matches", __name__)
 STATUSES = ("pending", "confirmed", "dismissed")
@@ -92,14 +92,19 @@ def _find(session: Any, match_id: str) -> Match:
     return match
 
 
+def record_verdict(writer: Writer, match_id: str, status: str, reason: str) -> Match:
+    """Record a person's verdict on a match (NotFound if unknown, Conflict if it has it)."""
+    match = _find(writer.session, match_id)
+    if match.status == status:
+        raise Conflict(f"The match is already {status}.",
+                       [{"field": "status", "message": f"already {status}"}])
+    return decide(writer, match, status, reason)
+
+
 def _decide(match_id: str, status: str) -> Response:
     body = parse(VerdictIn)
     with transaction() as tx:
-        match = _find(tx.session, match_id)
-        if match.status == status:
-            raise Conflict(f"The match is already {status}.",
-                           [{"field": "status", "message": f"already {status}"}])
-        decided = decide(tx.writer, match, status, body.reason)
+        decided = record_verdict(tx.writer, match_id, status, body.reason)
         return tx.answer(match_json(decided, latest(tx.session, Designation,
                                                     decided.designation_id)))
 

@@ -147,6 +147,16 @@ class _Blank:
         return None
 
 
+def create_record(writer: Writer, resource: Resource, body: BaseModel) -> Versioned:
+    """Create a record of `resource` from its validated body, its references checked."""
+    values = resource.columns(body)
+    check_references(writer.session, resource, values)
+    row = writer.create(resource.table, resource.prefix, values)
+    if resource.follow_up:
+        resource.follow_up(writer, row, None)
+    return row
+
+
 def register(bp: Blueprint, resource: Resource) -> None:
     """Add the five routes of `resource` to `bp`."""
     name, table = resource.name, resource.table
@@ -173,16 +183,8 @@ def register(bp: Blueprint, resource: Resource) -> None:
 
     @requires(Role.EDITOR)
     def create() -> Response:
-        values = resource.columns(parse(resource.schema))
-
-        def change(writer: Writer) -> Versioned:
-            check_references(writer.session, resource, values)
-            row = writer.create(table, resource.prefix, values)
-            if resource.follow_up:
-                resource.follow_up(writer, row, None)
-            return row
-
-        return write(resource, change, 201)
+        body = parse(resource.schema)
+        return write(resource, lambda writer: create_record(writer, resource, body), 201)
 
     @requires(Role.EDITOR)
     def patch(record_id: str) -> Response:

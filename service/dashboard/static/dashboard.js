@@ -44,3 +44,31 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-progress-url]").forEach(followProgress);
   document.addEventListener("keydown", shortcuts);
 });
+
+// Review queue: j and k move between the items of a [data-queue]; the current item's checkbox
+// takes the "x" key (the first item's has it without this script).
+function reviewQueue(queue) {
+  const items = Array.from(queue.querySelectorAll("[data-item]"));
+  let current = 0;
+  const show = (index) => {
+    current = Math.max(0, Math.min(items.length - 1, index));
+    items.forEach((item, i) => {
+      item.classList.toggle("current", i === current);
+      const box = item.querySelector("input[type=checkbox]");
+      if (box && i === current) { box.dataset.key = "x"; } else if (box) { delete box.dataset.key; }
+    });
+    items[current].focus();
+  };
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || !items.length) { return; }
+    if (event.target.closest("input, textarea, select, [contenteditable]")) { return; }
+    if (event.key === "j" || event.key === "k") {
+      event.preventDefault();
+      show(current + (event.key === "j" ? 1 : -1));
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-queue]").forEach(reviewQueue);
+});
