@@ -14,7 +14,7 @@ from flask import Flask
 from config.settings import Settings
 
 PAGES = ("login", "overview", "vendors", "simulator", "decisions", "review", "licences",
-         "reference", "sources", "audit", "jobs", "admin")
+         "reference", "devices", "designations", "sources", "audit", "jobs", "admin")
 
 
 def init_app(app: Flask, settings: Settings) -> None:
