@@ -17,8 +17,7 @@ def paged(rows: list[T], per_page: int = PER_PAGE) -> tuple[list[T], dict[str, s
     rows = rows[:per_page]
     cursor: Any = getattr(rows[-1], "id", None) if more and rows else None
     endpoint = request.endpoint or ""
-    args = {k: v for k, v in request.args.items() if k != "cursor"}
-    here = dict(request.view_args or {})
-    return rows, {"first": url_for(endpoint, **here, **args) if "cursor" in request.args
-                  else None,
-                  "next": url_for(endpoint, **here, **args, cursor=cursor) if cursor else None}
+    values: dict[str, Any] = {**(request.view_args or {}),
+                              **{k: v for k, v in request.args.items() if k != "cursor"}}
+    return rows, {"first": url_for(endpoint, **values) if "cursor" in request.args else None,
+                  "next": url_for(endpoint, **values, cursor=cursor) if cursor else None}
