@@ -38,7 +38,7 @@ from service.parsing import validate
 from service.store.db import read_session
 from service.store.models import Designation, Versioned
 
-KINDS = "<any(models, updates):kind>"
+KINDS = "<kind>"  # models or updates; checked after the role, so a stranger signs in first
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def reference() -> tuple[str, int]:
 @bp.get(f"/reference/{KINDS}")
 @page(Role.VIEWER)
 def ref_list(kind: str) -> tuple[str, int]:
-    spec = KIND[kind]
+    spec = _kind(kind)
     table = spec.resource.table
     query = current(table).limit(PER_PAGE + 1)
     if cursor := request.args.get("cursor"):
@@ -104,13 +104,14 @@ def ref_list(kind: str) -> tuple[str, int]:
 @bp.get(f"/reference/{KINDS}/new")
 @page(Role.EDITOR)
 def ref_new(kind: str) -> tuple[str, int]:
-    return _form_page(kind, KIND[kind].form(), None)
+    return _form_page(kind, _kind(kind).form(), None)
 
 
 @bp.post(f"/reference/{KINDS}")
 @page(Role.EDITOR)
 def ref_create(kind: str) -> tuple[str, int] | Response:
-    spec, form = KIND[kind], KIND[kind].form()
+    spec = _kind(kind)
+    form = spec.form()
     try:
         body = validate(spec.resource.schema, spec.body(form))
         with transaction() as tx:
@@ -125,7 +126,7 @@ def ref_create(kind: str) -> tuple[str, int] | Response:
 @bp.get(f"/reference/{KINDS}/<record_id>")
 @page(Role.VIEWER)
 def ref_edit(kind: str, record_id: str) -> tuple[str, int]:
-    spec = KIND[kind]
+    spec = _kind(kind)
     row = _found(spec, record_id)
     form = spec.form(data=_form_data(spec.resource.body(row)))
     return _form_page(kind, form, row)
@@ -134,7 +135,8 @@ def ref_edit(kind: str, record_id: str) -> tuple[str, int]:
 @bp.post(f"/reference/{KINDS}/<record_id>")
 @page(Role.EDITOR)
 def ref_save(kind: str, record_id: str) -> tuple[str, int] | Response:
-    spec, form = KIND[kind], KIND[kind].form()
+    spec = _kind(kind)
+    form = spec.form()
     row = _found(spec, record_id)
     try:
         with transaction() as tx:
@@ -151,7 +153,7 @@ def ref_save(kind: str, record_id: str) -> tuple[str, int] | Response:
 @bp.post(f"/reference/{KINDS}/<record_id>/withdraw")
 @page(Role.EDITOR)
 def ref_withdraw(kind: str, record_id: str) -> Response:
-    spec = KIND[kind]
+    spec = _kind(kind)
     try:
         with transaction() as tx:
             row = withdraw_record(tx.writer, spec.resource, record_id)
@@ -159,6 +161,12 @@ def ref_withdraw(kind: str, record_id: str) -> Response:
         abort(404)
     flash(f"The {spec.noun} {spec.label(row)} ({row.id}) is withdrawn; its history stays.")
     return redirect(url_for("dashboard.ref_list", kind=kind), 303)
+
+
+def _kind(kind: str) -> Kind:
+    if kind not in KIND:
+        abort(404)
+    return KIND[kind]
 
 
 def _found(spec: Kind, record_id: str) -> Versioned:
