@@ -45,7 +45,7 @@ def _body(form: DesignationForm) -> dict[str, Any]:
 
 @bp.get("/reference/designations")
 @page(Role.VIEWER)
-def designations() -> tuple[str, int]:
+def reference_designations() -> tuple[str, int]:
     query = current(Designation).where(Designation.source_id.is_(None)).limit(PER_PAGE + 1)
     if cursor := request.args.get("cursor"):
         query = query.where(Designation.id > cursor)
@@ -58,13 +58,13 @@ def designations() -> tuple[str, int]:
 
 @bp.get("/reference/designations/new")
 @page(Role.EDITOR)
-def designation_new() -> tuple[str, int]:
+def reference_designation_new() -> tuple[str, int]:
     return render("ref_designation_form.html", form=DesignationForm())
 
 
 @bp.post("/reference/designations")
 @page(Role.EDITOR)
-def designation_create() -> tuple[str, int] | Response:
+def reference_designation_create() -> tuple[str, int] | Response:
     form = DesignationForm()
     try:
         body = validate(DESIGNATIONS.schema, _body(form))
@@ -75,12 +75,12 @@ def designation_create() -> tuple[str, int] | Response:
         return render("ref_designation_form.html", 422, form=form)
     flash(f"The designation of {row.name} on {row.source} ({row.id}) is recorded and "
           "screened against every vendor.")
-    return redirect(url_for("dashboard.designations"), 303)
+    return redirect(url_for("dashboard.reference_designations"), 303)
 
 
 @bp.get("/reference/designations/<record_id>")
 @page(Role.VIEWER)
-def designation(record_id: str) -> tuple[str, int]:
+def reference_designation(record_id: str) -> tuple[str, int]:
     row = _manual(record_id)
     form = EndForm(data={"effective_until": services().clock().date().isoformat()})
     return render("ref_designation.html", row=row, form=form,
@@ -89,7 +89,7 @@ def designation(record_id: str) -> tuple[str, int]:
 
 @bp.post("/reference/designations/<record_id>/end")
 @page(Role.EDITOR)
-def designation_end(record_id: str) -> tuple[str, int] | Response:
+def reference_designation_end(record_id: str) -> tuple[str, int] | Response:
     row, form = _manual(record_id), EndForm()
     try:
         with transaction() as tx:
@@ -101,7 +101,7 @@ def designation_end(record_id: str) -> tuple[str, int] | Response:
         return render("ref_designation.html", 422, row=row, form=form,
                       vendors=services().snapshots.current.current.vendors)
     flash(f"The designation of {row.name} ends on {_day(row.effective_until)}.")
-    return redirect(url_for("dashboard.designation", record_id=record_id), 303)
+    return redirect(url_for("dashboard.reference_designation", record_id=record_id), 303)
 
 
 def _manual(record_id: str) -> Designation:

@@ -34,7 +34,7 @@ KIND = "import_devices"
 
 @bp.get("/reference/devices")
 @page(Role.VIEWER)
-def devices() -> tuple[str, int]:
+def reference_devices() -> tuple[str, int]:
     wanted, model_id = request.args.get("q", "").strip(), request.args.get("model_id", "").strip()
     query = sa.select(Device).order_by(Device.id).limit(PER_PAGE + 1)
     if wanted:
@@ -52,13 +52,13 @@ def devices() -> tuple[str, int]:
 
 @bp.get("/reference/devices/upload")
 @page(Role.EDITOR)
-def device_upload() -> tuple[str, int]:
+def reference_device_upload() -> tuple[str, int]:
     return _upload_page(DeviceUploadForm())
 
 
 @bp.post("/reference/devices/upload")
 @page(Role.EDITOR)
-def device_upload_submit() -> tuple[str, int] | Response:
+def reference_device_upload_submit() -> tuple[str, int] | Response:
     form = DeviceUploadForm()
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
@@ -75,12 +75,12 @@ def device_upload_submit() -> tuple[str, int] | Response:
                             tx.writer.now)
         tx.writer.audit("upload", "devices", None,
                         {"file": upload.filename, "rows": len(rows), "job": job_id})
-    return redirect(url_for("dashboard.device_import", import_id=key), 303)
+    return redirect(url_for("dashboard.reference_device_import", import_id=key), 303)
 
 
 @bp.get("/reference/devices/imports/<import_id>")
 @page(Role.EDITOR)
-def device_import(import_id: str) -> tuple[str, int]:
+def reference_device_import(import_id: str) -> tuple[str, int]:
     row = _import(import_id)
     state = job_state(row, _describe)
     return render("ref_device_import.html", state=state, import_id=import_id,
@@ -89,9 +89,9 @@ def device_import(import_id: str) -> tuple[str, int]:
 
 @bp.get("/reference/devices/imports/<import_id>/progress")
 @page(Role.EDITOR)
-def device_import_progress(import_id: str) -> Response:
+def reference_device_import_progress(import_id: str) -> Response:
     state = job_state(_import(import_id), _describe)
-    return jsonify(state.as_json(url_for("dashboard.device_import", import_id=import_id)))
+    return jsonify(state.as_json(url_for("dashboard.reference_device_import", import_id=import_id)))
 
 
 def _import(import_id: str) -> OutboxRow:

@@ -88,7 +88,7 @@ def reference() -> tuple[str, int]:
 
 @bp.get(f"/reference/{KINDS}")
 @page(Role.VIEWER)
-def ref_list(kind: str) -> tuple[str, int]:
+def reference_list(kind: str) -> tuple[str, int]:
     spec = _kind(kind)
     table = spec.resource.table
     query = current(table).limit(PER_PAGE + 1)
@@ -103,13 +103,13 @@ def ref_list(kind: str) -> tuple[str, int]:
 
 @bp.get(f"/reference/{KINDS}/new")
 @page(Role.EDITOR)
-def ref_new(kind: str) -> tuple[str, int]:
+def reference_new(kind: str) -> tuple[str, int]:
     return _form_page(kind, _kind(kind).form(), None)
 
 
 @bp.post(f"/reference/{KINDS}")
 @page(Role.EDITOR)
-def ref_create(kind: str) -> tuple[str, int] | Response:
+def reference_create(kind: str) -> tuple[str, int] | Response:
     spec = _kind(kind)
     form = spec.form()
     try:
@@ -120,12 +120,12 @@ def ref_create(kind: str) -> tuple[str, int] | Response:
         show_errors(form, exc.errors or [])
         return _form_page(kind, form, None, 422)
     flash(f"The {spec.noun} {spec.label(row)} ({row.id}) is recorded.")
-    return redirect(url_for("dashboard.ref_list", kind=kind), 303)
+    return redirect(url_for("dashboard.reference_list", kind=kind), 303)
 
 
 @bp.get(f"/reference/{KINDS}/<record_id>")
 @page(Role.VIEWER)
-def ref_edit(kind: str, record_id: str) -> tuple[str, int]:
+def reference_edit(kind: str, record_id: str) -> tuple[str, int]:
     spec = _kind(kind)
     row = _found(spec, record_id)
     form = spec.form(data=_form_data(spec.resource.body(row)))
@@ -134,7 +134,7 @@ def ref_edit(kind: str, record_id: str) -> tuple[str, int]:
 
 @bp.post(f"/reference/{KINDS}/<record_id>")
 @page(Role.EDITOR)
-def ref_save(kind: str, record_id: str) -> tuple[str, int] | Response:
+def reference_save(kind: str, record_id: str) -> tuple[str, int] | Response:
     spec = _kind(kind)
     form = spec.form()
     row = _found(spec, record_id)
@@ -147,12 +147,12 @@ def ref_save(kind: str, record_id: str) -> tuple[str, int] | Response:
     except NotFound:
         abort(404)
     flash(f"The {spec.noun} {spec.label(row)} is saved as revision {row.version}.")
-    return redirect(url_for("dashboard.ref_list", kind=kind), 303)
+    return redirect(url_for("dashboard.reference_list", kind=kind), 303)
 
 
 @bp.post(f"/reference/{KINDS}/<record_id>/withdraw")
 @page(Role.EDITOR)
-def ref_withdraw(kind: str, record_id: str) -> Response:
+def reference_withdraw(kind: str, record_id: str) -> Response:
     spec = _kind(kind)
     try:
         with transaction() as tx:
@@ -160,7 +160,7 @@ def ref_withdraw(kind: str, record_id: str) -> Response:
     except NotFound:
         abort(404)
     flash(f"The {spec.noun} {spec.label(row)} ({row.id}) is withdrawn; its history stays.")
-    return redirect(url_for("dashboard.ref_list", kind=kind), 303)
+    return redirect(url_for("dashboard.reference_list", kind=kind), 303)
 
 
 def _kind(kind: str) -> Kind:

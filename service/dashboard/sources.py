@@ -55,13 +55,13 @@ def sources() -> tuple[str, int]:
 
 @bp.get("/sources/new")
 @page(Role.ADMIN)
-def source_new() -> tuple[str, int]:
+def sources_new() -> tuple[str, int]:
     return render("source_form.html", form=SourceForm())
 
 
 @bp.post("/sources")
 @page(Role.ADMIN)
-def source_create() -> tuple[str, int] | Response:
+def sources_create() -> tuple[str, int] | Response:
     form = SourceForm()
     try:
         body = validate(SourceIn, {
@@ -78,12 +78,12 @@ def source_create() -> tuple[str, int] | Response:
     services().freshness.forget()
     flash(f"The source {source.name} is registered; it is refreshed on its schedule, or now "
           "with “Refresh now”.")
-    return redirect(url_for("dashboard.source", source_id=source.id), 303)
+    return redirect(url_for("dashboard.sources_one", source_id=source.id), 303)
 
 
 @bp.get("/sources/<source_id>")
 @page(Role.VIEWER)
-def source(source_id: str) -> tuple[str, int]:
+def sources_one(source_id: str) -> tuple[str, int]:
     now = services().clock()
     with read_session(services().settings.database_url) as session:
         found = session.get(Source, source_id)
@@ -99,18 +99,18 @@ def source(source_id: str) -> tuple[str, int]:
 
 @bp.post("/sources/<source_id>/refresh")
 @page(Role.ADMIN)
-def source_refresh(source_id: str) -> Response:
+def sources_refresh(source_id: str) -> Response:
     try:
         with transaction() as tx:
             job_id = queue_refresh(tx, source_id)
     except NotFound:
         abort(404)
-    return redirect(url_for("dashboard.source_job", source_id=source_id, job_id=job_id), 303)
+    return redirect(url_for("dashboard.sources_job", source_id=source_id, job_id=job_id), 303)
 
 
 @bp.post("/sources/<source_id>/approve")
 @page(Role.ADMIN)
-def source_approve(source_id: str) -> Response:
+def sources_approve(source_id: str) -> Response:
     try:
         body = validate(ApprovalIn, {"refresh_id": request.form.get("refresh_id") or None,
                                      "reason": request.form.get("reason") or None})
@@ -120,22 +120,22 @@ def source_approve(source_id: str) -> Response:
         abort(404)
     except (Conflict, InvalidInput) as exc:
         flash(f"Nothing was approved: {exc.detail}", "error")
-        return redirect(url_for("dashboard.source", source_id=source_id), 303)
-    return redirect(url_for("dashboard.source_job", source_id=source_id, job_id=job_id), 303)
+        return redirect(url_for("dashboard.sources_one", source_id=source_id), 303)
+    return redirect(url_for("dashboard.sources_job", source_id=source_id, job_id=job_id), 303)
 
 
 @bp.get("/sources/<source_id>/jobs/<job_id>")
 @page(Role.ADMIN)
-def source_job(source_id: str, job_id: str) -> tuple[str, int]:
+def sources_job(source_id: str, job_id: str) -> tuple[str, int]:
     state = job_state(_job(source_id, job_id), describe_stage)
     return render("source_job.html", state=state, source_id=source_id, job_id=job_id)
 
 
 @bp.get("/sources/<source_id>/jobs/<job_id>/progress")
 @page(Role.ADMIN)
-def source_job_progress(source_id: str, job_id: str) -> Response:
+def sources_job_progress(source_id: str, job_id: str) -> Response:
     state = job_state(_job(source_id, job_id), describe_stage)
-    return jsonify(state.as_json(url_for("dashboard.source_job", source_id=source_id,
+    return jsonify(state.as_json(url_for("dashboard.sources_job", source_id=source_id,
                                          job_id=job_id)))
 
 
