@@ -94,6 +94,7 @@ def _validated(rows: list[Row], progress: Progress) -> tuple[list[DeviceIn], lis
     """Each row as a `DeviceIn`, or its errors by line and field."""
     listed: list[DeviceIn] = []
     errors: list[dict[str, Any]] = []
+    progress("checking", {"done": 0, "total": len(rows)})
     for done, (line, cells) in enumerate(rows, 1):
         if len(cells) > len(COLUMNS):
             errors.append({"line": line, "field": "row",

@@ -125,7 +125,7 @@ def test_the_check_reports_its_progress_row_by_row(pipeline: Pipeline) -> None:
     said: list[tuple[str, int, int]] = []
     result = import_rows(pipeline.settings, rows, "user:test", clock.now,
                          lambda stage, d: said.append((stage, d["done"], d["total"])))
-    assert said == [("checking", 1000, 2500), ("checking", 2000, 2500),
+    assert said == [("checking", 0, 2500), ("checking", 1000, 2500), ("checking", 2000, 2500),
                     ("importing", 2500, 2500)]
     assert result["registered"] == 2500
 
