@@ -37,6 +37,7 @@ JOBS = {
     "screen": "workers.jobs.screen",
     "recompute": "workers.jobs.recompute",
     "deliver": "workers.jobs.deliver_webhook",
+    "import_devices": "workers.jobs.import_devices",
 }
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 RETRY = Retry(max=3, interval=[5, 30, 120])

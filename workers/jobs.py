@@ -19,6 +19,7 @@ from service.store.db import read_session
 
 def preload() -> None:
     """Import what the jobs use, so that a worker's forked work-horses start warm."""
+    import service.device_imports
     import service.flips
     import service.matching
     import service.sources.refresh
@@ -54,6 +55,14 @@ def activate_held(refresh_id: str, approver: str) -> dict[str, Any]:
     from service.sources.refresh import approve
 
     return approve(from_env(), refresh_id, approver, clock.now)
+
+
+@done_when_finished
+def import_devices(rows: list[tuple[int, list[str]]], actor: str) -> dict[str, Any]:
+    """Check the rows of an uploaded device CSV and import all of them or none."""
+    from service.device_imports import import_rows
+
+    return import_rows(from_env(), rows, actor, clock.now, _progress)
 
 
 @done_when_finished

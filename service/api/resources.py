@@ -147,8 +147,16 @@ class _Blank:
         return None
 
 
+def find(session: Session, resource: Resource, record_id: str) -> Versioned:
+    """The current version of a record, or a 404 naming what is missing."""
+    row = latest(session, resource.table, record_id)
+    if row is None:
+        raise NotFound(f"No {resource.name[:-1]} has id {record_id!r}.")
+    return row
+
+
 def create_record(writer: Writer, resource: Resource, body: BaseModel) -> Versioned:
-    """Create a record of `resource` from its validated body, its references checked."""
+    """Create a record from a validated body, with its references checked and its follow-up."""
     values = resource.columns(body)
     check_references(writer.session, resource, values)
     row = writer.create(resource.table, resource.prefix, values)
@@ -157,15 +165,27 @@ def create_record(writer: Writer, resource: Resource, body: BaseModel) -> Versio
     return row
 
 
+def change_record(writer: Writer, resource: Resource, record_id: str,
+                  changes: dict[str, Any]) -> Versioned:
+    """Write a new version with `changes` (JSON field values) merged into the current one."""
+    current = find(writer.session, resource, record_id)
+    merged = {**_jsonable(resource.body(current)), **changes}
+    values = resource.columns(validate(resource.schema, merged))
+    check_references(writer.session, resource, values)
+    row = writer.change(resource.table, current, values)
+    if resource.follow_up:
+        resource.follow_up(writer, row, current)
+    return row
+
+
+def withdraw_record(writer: Writer, resource: Resource, record_id: str) -> Versioned:
+    current = find(writer.session, resource, record_id)
+    return writer.change(resource.table, current, {}, deleted=True, action="delete")
+
+
 def register(bp: Blueprint, resource: Resource) -> None:
     """Add the five routes of `resource` to `bp`."""
-    name, table = resource.name, resource.table
-
-    def find(session: Session, record_id: str) -> Versioned:
-        row = latest(session, table, record_id)
-        if row is None:
-            raise NotFound(f"No {name[:-1]} has id {record_id!r}.")
-        return row
+    name = resource.name
 
     @requires(Role.VIEWER)
     def list_all() -> Response:
@@ -175,7 +195,7 @@ def register(bp: Blueprint, resource: Resource) -> None:
     @requires(Role.VIEWER)
     def get_one(record_id: str) -> Response:
         with read_session(services().settings.database_url) as session:
-            row = find(session, record_id)
+            row = find(session, resource, record_id)
             body = to_json(resource, row)
         if resource.extra:
             body.update(resource.extra(row))
@@ -189,29 +209,15 @@ def register(bp: Blueprint, resource: Resource) -> None:
     @requires(Role.EDITOR)
     def patch(record_id: str) -> Response:
         patch_body = json_body()
-
-        def change(writer: Writer) -> Versioned:
-            current = find(writer.session, record_id)
-            merged = {**_jsonable(resource.body(current)), **(patch_body or {})}
-            values = resource.columns(validate(resource.schema, merged))
-            check_references(writer.session, resource, values)
-            row = writer.change(table, current, values)
-            if resource.follow_up:
-                resource.follow_up(writer, row, current)
-            return row
-
         if not isinstance(patch_body, dict):
             raise InvalidInput("A PATCH body is a JSON object of the fields to change.",
                                [{"field": "body", "message": "expected an object"}])
-        return write(resource, change, 200)
+        return write(resource,
+                     lambda writer: change_record(writer, resource, record_id, patch_body), 200)
 
     @requires(Role.EDITOR)
     def withdraw(record_id: str) -> Response:
-        def change(writer: Writer) -> Versioned:
-            current = find(writer.session, record_id)
-            return writer.change(table, current, {}, deleted=True, action="delete")
-
-        return write(resource, change, 200)
+        return write(resource, lambda writer: withdraw_record(writer, resource, record_id), 200)
 
     for view in (list_all, get_one, create, patch, withdraw):
         view.resource = resource  # type: ignore[union-attr]  # read by the OpenAPI document

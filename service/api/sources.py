@@ -15,14 +15,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 from sqlalchemy.orm import Session
 
 from service import outbox
 from service.api import openapi, responses
 from service.api.resources import answer_page, json_response, listing
 from service.api.source_schemas import ApprovalIn, SourceIn, SourcePatch
-from service.api.writes import transaction
+from service.api.writes import Tx, transaction
 from service.auth import Role, requires
 from service.context import services
 from service.decisions import iso
@@ -56,14 +56,14 @@ def source_json(source: Source, now: datetime) -> dict[str, Any]:
             "created_at": iso(source.created_at), "created_by": source.created_by}
 
 
-def _find(session: Session, source_id: str) -> Source:
+def find_source(session: Session, source_id: str) -> Source:
     source = session.get(Source, source_id)
     if source is None or source.deleted:
         raise NotFound(f"No source has id {source_id!r}.")
     return source
 
 
-def _held(session: Session, source: Source) -> Refresh | None:
+def held_refresh(session: Session, source: Source) -> Refresh | None:
     """The refresh waiting for approval, if it still applies to the active version."""
     return session.scalars(
         sa.select(Refresh).where(Refresh.source_id == source.id, Refresh.outcome == "held",
@@ -71,7 +71,7 @@ def _held(session: Session, source: Source) -> Refresh | None:
         .order_by(Refresh.started_at.desc()).limit(1)).first()
 
 
-def _reachable(url: str) -> None:
+def check_reachable(url: str) -> None:
     try:
         check_url(url, Reach.of(services().settings))
     except FeedRefused as exc:
@@ -79,26 +79,31 @@ def _reachable(url: str) -> None:
                            [{"field": "url", "message": exc.reason}]) from None
 
 
+def add_source(tx: Tx, body: SourceIn) -> Source:
+    """Register a feed in the caller's transaction (check its URL with `check_reachable`
+    before the transaction: that may wait on DNS)."""
+    settings = services().settings
+    source = Source(
+        id=new_id("src"), name=body.name, format=body.format.value, url=body.url,
+        schedule=body.schedule, enabled=body.enabled,
+        staleness_limit_hours=body.staleness_limit_hours or settings.staleness_limit_hours,
+        max_drop_percent=settings.max_drop_percent if body.max_drop_percent is None
+        else body.max_drop_percent,
+        created_at=tx.writer.now, created_by=tx.writer.actor, counts={})
+    tx.session.add(source)
+    tx.session.flush()
+    tx.writer.audit("create", "sources", source.id, body.model_dump(mode="json"))
+    return source
+
+
 @bp.post("/sources")
 @requires(Role.ADMIN)
 def create_source() -> Response:
     body = parse(SourceIn)
-    _reachable(body.url)
-    ctx = services()
+    check_reachable(body.url)
     with transaction() as tx:
-        source = Source(
-            id=new_id("src"), name=body.name, format=body.format.value, url=body.url,
-            schedule=body.schedule, enabled=body.enabled,
-            staleness_limit_hours=body.staleness_limit_hours
-            or ctx.settings.staleness_limit_hours,
-            max_drop_percent=ctx.settings.max_drop_percent if body.max_drop_percent is None
-            else body.max_drop_percent,
-            created_at=tx.writer.now, created_by=g.actor, counts={})
-        tx.session.add(source)
-        tx.session.flush()
-        tx.writer.audit("create", "sources", source.id, body.model_dump(mode="json"))
-        answer = tx.answer(source_json(source, tx.writer.now), 201)
-    ctx.freshness.forget()
+        answer = tx.answer(source_json(add_source(tx, body), tx.writer.now), 201)
+    services().freshness.forget()
     return answer
 
 
@@ -120,9 +125,9 @@ def list_sources() -> Response:
 def get_source(source_id: str) -> Response:
     ctx = services()
     with read_session(ctx.settings.database_url) as session:
-        source = _find(session, source_id)
+        source = find_source(session, source_id)
         body = source_json(source, ctx.clock())
-        held = _held(session, source)
+        held = held_refresh(session, source)
         body["held"] = None if held is None else refresh_json(held)
         recent = session.scalars(sa.select(Refresh).where(Refresh.source_id == source_id)
                                  .order_by(Refresh.started_at.desc()).limit(_RECENT))
@@ -136,7 +141,7 @@ def get_source(source_id: str) -> Response:
 def patch_source(source_id: str) -> Response:
     changes = parse(SourcePatch).model_dump(mode="json", exclude_none=True)
     if "url" in changes:  # only a new URL: a source already refused can still be disabled
-        _reachable(changes["url"])
+        check_reachable(changes["url"])
 
     def apply(source: Source) -> None:
         current = {"name": source.name, "format": source.format, "url": source.url,
@@ -165,7 +170,7 @@ def delete_source(source_id: str) -> Response:
 def _change(source_id: str, action: str, detail: dict[str, Any],
             apply: Callable[[Source], None]) -> Response:
     with transaction() as tx:
-        source = _find(tx.session, source_id)
+        source = find_source(tx.session, source_id)
         apply(source)
         tx.writer.audit(action, "sources", source_id, detail)
         answer = tx.answer(source_json(source, tx.writer.now))
@@ -173,14 +178,35 @@ def _change(source_id: str, action: str, detail: dict[str, Any],
     return answer
 
 
+def queue_refresh(tx: Tx, source_id: str) -> str:
+    """Record a manual refresh of a source in the outbox; return its outbox job id."""
+    find_source(tx.session, source_id)
+    job_id = outbox.add(tx.session, "refresh", f"{source_id}:{new_id('run')}",
+                        {"source_id": source_id, "trigger": "manual"}, tx.writer.now)
+    tx.writer.audit("refresh", "sources", source_id, {"job": job_id})
+    return job_id
+
+
+def approve_held(tx: Tx, source_id: str, body: ApprovalIn) -> tuple[str, str]:
+    """Let the held refresh go live by a job; return (outbox job id, refresh id)."""
+    source = find_source(tx.session, source_id)
+    held = held_refresh(tx.session, source)
+    if held is None or (body.refresh_id is not None and held.id != body.refresh_id):
+        raise Conflict("No refresh of this source is waiting for approval (a newer "
+                       "version may have been activated since).",
+                       [{"field": "refresh_id", "message": "nothing held to approve"}])
+    held.outcome, held.decided_by = "approved", tx.writer.actor
+    job_id = outbox.add(tx.session, "activate", held.id,
+                        {"refresh_id": held.id, "approver": tx.writer.actor}, tx.writer.now)
+    tx.writer.audit("approve", "sources", source_id, {"refresh": held.id, "reason": body.reason})
+    return job_id, held.id
+
+
 @bp.post("/sources/<source_id>/refresh")
 @requires(Role.ADMIN)
 def refresh_source(source_id: str) -> Response:
     with transaction() as tx:
-        _find(tx.session, source_id)
-        job_id = outbox.add(tx.session, "refresh", f"{source_id}:{new_id('run')}",
-                            {"source_id": source_id, "trigger": "manual"}, tx.writer.now)
-        tx.writer.audit("refresh", "sources", source_id, {"job": job_id})
+        job_id = queue_refresh(tx, source_id)
         return tx.answer({"job_id": outbox.rq_id(services().settings.queue_name, job_id),
                           "status": "queued"}, 202)
 
@@ -191,19 +217,9 @@ def approve(source_id: str) -> Response:
     """Let a held refresh go live: the kept body is activated by a job, exactly as held."""
     body = parse(ApprovalIn)
     with transaction() as tx:
-        source = _find(tx.session, source_id)
-        held = _held(tx.session, source)
-        if held is None or (body.refresh_id is not None and held.id != body.refresh_id):
-            raise Conflict("No refresh of this source is waiting for approval (a newer "
-                           "version may have been activated since).",
-                           [{"field": "refresh_id", "message": "nothing held to approve"}])
-        held.outcome, held.decided_by = "approved", g.actor
-        job_id = outbox.add(tx.session, "activate", held.id,
-                            {"refresh_id": held.id, "approver": g.actor}, tx.writer.now)
-        tx.writer.audit("approve", "sources", source_id,
-                        {"refresh": held.id, "reason": body.reason})
+        job_id, refresh_id = approve_held(tx, source_id, body)
         return tx.answer({"job_id": outbox.rq_id(services().settings.queue_name, job_id),
-                          "refresh_id": held.id, "status": "queued"}, 202)
+                          "refresh_id": refresh_id, "status": "queued"}, 202)
 
 
 openapi.describe(

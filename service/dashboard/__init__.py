@@ -14,7 +14,8 @@ from flask import Flask
 from config.settings import Settings
 
 PAGES = ("login", "overview", "vendors", "simulator", "decisions", "review", "licences",
-         "reference", "sources", "audit", "jobs", "admin", "admin_keys", "admin_webhooks")
+         "reference", "devices", "designations", "sources", "audit", "jobs", "admin",
+         "admin_keys", "admin_webhooks")
 
 
 def init_app(app: Flask, settings: Settings) -> None:
