@@ -42,7 +42,7 @@ def simulator() -> tuple[str, int]:
     ctx = services()
     form = SimulatorForm(request.args)
     form.offer(ctx.snapshots.current.current)
-    if not form.asked():
+    if not form.asked(pressed="ask" in request.args):
         return render("simulator.html", form=form, groups={}, result=None, sent=None)
     sent = form.body()
     try:

@@ -56,10 +56,13 @@ class SimulatorForm(Form):
                          for i, u in view.updates.items())
         self.update_id.choices = [NONE, *(SelectChoice(i, label) for label, i in updates)]
 
-    def asked(self) -> bool:
-        """Whether anything was asked (a form sent, not the empty page)."""
-        return any(str(f.data or "").strip() for f in self if f.type != "BooleanField") \
-            or bool(self.public.data)
+    def asked(self, pressed: bool) -> bool:
+        """Whether a question was asked: the button pressed, or a link naming both a device and
+        an update (a link naming only one, as from a vendor's model, fills the form in)."""
+        text = {f.name: str(f.data or "").strip() for f in self if f.type != "BooleanField"}
+        device = any(text[k] for k in ("device_id", "model_id", "vendor", "model"))
+        update = any(text[k] for k in ("update_id", "supplier", "product", "kind"))
+        return pressed or (device and update)
 
     def body(self) -> dict[str, Any]:
         """The decision request the fields describe, as an OTA server would send it."""

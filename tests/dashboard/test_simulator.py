@@ -102,3 +102,11 @@ def test_an_empty_simulator_is_a_form_to_fill(signed_in: Callable[[str], Browser
     page = signed_in("viewer").get("/simulator")
     assert page.status_code == 200
     assert '<form method="get" action="/simulator"' in page.text and "The answer" not in page.text
+
+
+def test_a_link_naming_only_a_model_fills_the_form_in(
+        signed_in: Callable[[str], Browser]) -> None:
+    page = signed_in("viewer").get("/simulator", query_string={"model_id": "m_unknown"})
+    assert page.status_code == 200 and "The answer" not in page.text
+    asked = signed_in("viewer").get("/simulator", query_string={"model_id": "m_x", "ask": "1"})
+    assert asked.status_code == 422
