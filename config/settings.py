@@ -70,6 +70,10 @@ class Settings:
     # `<var_dir>/secret_key`; several machines must share one, so set it there), how long a
     # sign-in lasts, and how many sign-ins Redis lets through per account and per address.
     secret_key: str = ""
+    # How many proxies in front of the web app set X-Forwarded-For/-Proto/-Host (0: trust
+    # none): the client address that sign-ins are throttled by, and whether a page came
+    # over TLS (HSTS, `Secure` cookies), are read from them.
+    trusted_proxies: int = 0
     session_hours: float = 12.0
     login_limit_account: str = "5 per minute; 20 per hour"
     login_limit_address: str = "20 per minute; 100 per hour"

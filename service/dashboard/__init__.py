@@ -25,7 +25,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     for name in PAGES:  # each module adds its pages to `bp`
         importlib.import_module(f"service.dashboard.{name}")
 
-    security.init_app(app, settings.secret_key, settings.var_dir)
+    security.init_app(app, settings.secret_key, settings.var_dir, settings.trusted_proxies)
     accounts.init_app(app, settings.database_url)
     app.register_blueprint(bp)
     errors.init_app(app)

@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
@@ -64,8 +65,11 @@ def secret_key(configured: str, var_dir: str) -> str:
     return path.read_text().strip()
 
 
-def init_app(app: Flask, configured_key: str, var_dir: str) -> None:
+def init_app(app: Flask, configured_key: str, var_dir: str, trusted_proxies: int) -> None:
     app.secret_key = secret_key(configured_key, var_dir)
+    if trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies,  # type: ignore[method-assign]
+                                x_proto=trusted_proxies, x_host=trusted_proxies)
     app.session_interface = SessionCookies()
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_NAME="elig_session", WTF_CSRF_CHECK_DEFAULT=False,

@@ -253,3 +253,15 @@ def test_the_api_is_untouched_by_sessions(app: Flask, keys: dict[str, dict[str, 
         assert answer.status_code == 200, path
         assert "Cookie" not in answer.headers.get("Vary", ""), path
         assert "Set-Cookie" not in answer.headers, path
+
+
+def test_behind_a_trusted_proxy_the_forwarded_scheme_and_address_count(
+        settings: Settings, users: dict[str, str]) -> None:
+    proxied = Browser(create_app(settings=settings.with_overrides(
+        {"trusted_proxies": 1})).test_client())
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "dash.example.org",
+                 "X-Forwarded-For": "203.0.113.9"}
+    page = proxied.get("/login", headers=forwarded)
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+    plain = Browser(create_app(settings=settings).test_client()).get("/login", headers=forwarded)
+    assert "Strict-Transport-Security" not in plain.headers  # no proxy trusted: not believed
