@@ -135,6 +135,16 @@ def problem_body(error: ServiceError) -> dict[str, Any]:
     return body
 
 
+def http_problem(error: HTTPException) -> Response:
+    """A werkzeug HTTP error (404, 405, 413, ...) as problem+json."""
+    status = error.code or 500
+    response = problem(status, error.name, error.description or error.name)
+    # werkzeug's exceptions carry the headers their status needs (`Allow` on a 405).
+    response.headers.update([(name, value) for name, value in error.get_headers()
+                             if name.lower() != "content-type"])
+    return response
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> Response:
@@ -143,14 +153,7 @@ def init_app(app: Flask) -> None:
         response.headers.update(error.headers())
         return response
 
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
-        status = error.code or 500
-        response = problem(status, error.name, error.description or error.name)
-        # werkzeug's exceptions carry the headers their status needs (`Allow` on a 405).
-        response.headers.update([(name, value) for name, value in error.get_headers()
-                                 if name.lower() != "content-type"])
-        return response
+    app.register_error_handler(HTTPException, http_problem)
 
     @app.after_request
     def retry_after(response: Response) -> Response:

@@ -6,15 +6,13 @@ to a client that prefers HTML; the API's clients keep their problem+json.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from service.dashboard.blueprint import bp, render
 from service.dashboard.security import protect
-from service.errors import RETRY_AFTER_SECONDS
+from service.errors import RETRY_AFTER_SECONDS, http_problem
 
 TITLES = {400: "The form could not be accepted", 403: "Not for your role",
           404: "Nothing here", 405: "Not like that", 429: "Too many attempts"}
@@ -48,12 +46,8 @@ def wants_page() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    json_handler = app.error_handler_spec[None][None].get(HTTPException)
-
-    def not_found(error: HTTPException) -> Any:
-        if wants_page() or json_handler is None:
-            return error_page(error)
-        return json_handler(error)
+    def not_found(error: HTTPException) -> Response:
+        return error_page(error) if wants_page() else http_problem(error)
 
     for status in (404, 405):
         app.register_error_handler(status, not_found)
