@@ -106,12 +106,15 @@ def change_password(database_url: str, user_id: str, current: str, new: str,
                     now: datetime) -> bool:
     """Change one's own password, given the current one; every session ends. False when
     `current` is wrong (nothing changes)."""
+    stored = _stored_hash(database_url, sa.select(User.password_hash).where(User.id == user_id))
+    if stored is None or not _verify(stored, current):
+        return False
+    check_password(new)
     with write_session(database_url) as session:
-        writer = Writer(session, f"user:{user_id}", now)
         user = session.get(User, user_id)
-        if user is None or not _verify(user.password_hash, current):
+        if user is None or user.password_hash != stored:  # changed while we checked
             return False
-        set_password(writer, user, new)
+        set_password(Writer(session, f"user:{user_id}", now), user, new)
         return True
 
 
@@ -136,11 +139,13 @@ def by_name(writer: Writer, name: str) -> User | None:
 def sign_in(database_url: str, name: str, password: str, client: str, now: datetime,
             lifetime: timedelta) -> SignedIn | None:
     """Start a session for `name` if the password is right; audit the attempt either way."""
+    stored = _stored_hash(database_url, sa.select(User.password_hash).where(User.name == name))
+    good = _verify(stored or _NOBODY, password)  # outside the write lock: it takes ~50 ms
     with write_session(database_url) as session:
         writer = Writer(session, f"login:{name[:100]}", now)
         user = by_name(writer, name)
-        good = _verify(user.password_hash if user else _NOBODY, password)
-        if user is None or not good or user.disabled_at is not None:
+        if user is None or not good or user.disabled_at is not None \
+                or user.password_hash != stored:  # (changed while we checked: try again)
             writer.audit("login_failed", "users", None, {"name": name[:120], "client": client})
             return None
         if _hasher.check_needs_rehash(user.password_hash):
@@ -179,6 +184,11 @@ def sign_out(database_url: str, token: str, actor: str, now: datetime) -> None:
                                UserSession.ended_at.is_(None))
                         .values(ended_at=now))
         writer.audit("logout", "users", actor.removeprefix("user:"), {})
+
+
+def _stored_hash(database_url: str, query: sa.Select[str]) -> str | None:
+    with read_session(database_url) as session:
+        return session.scalar(query)
 
 
 def _verify(password_hash: str, password: str) -> bool:
