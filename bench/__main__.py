@@ -12,15 +12,27 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench import batch, dashboard, feeds, http, names, propagation, rules, safety, screening
+from bench import (
+    batch,
+    dashboard,
+    feeds,
+    http,
+    names,
+    pairs,
+    propagation,
+    rules,
+    safety,
+    screening,
+)
 from bench.server import running_server, workspace
 
 TARGETS = {"rules_repeated": 200_000, "rules_distinct": 20_000, "rps_ratio": 0.85,
            "p99_ratio": 2.0, "batch": 50_000}
-NAMES = ["rules", "names", "screening", "feeds", "dashboard", "http", "batch", "propagation",
-         "safety"]
+NAMES = ["rules", "names", "pairs", "screening", "feeds", "dashboard", "http", "batch",
+         "propagation", "safety"]
 OFFLINE = {  # benchmarks that need no server: (title, function)
     "names": ("name matching quality (name_bench, 826 labelled pairs)", names.run),
+    "pairs": ("name matching quality (csl_pairs, aliases from public lists)", pairs.run),
     "screening": ("screening 2,000 vendors against 60,000 listed names", screening.run),
     "feeds": ("CSL-sized import: 20,000 entries, 60,000 names (own process)", feeds.run),
 }
