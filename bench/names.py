@@ -27,7 +27,7 @@ from service.screening.parts import parse
 CASES = Path(os.environ.get("NAME_BENCH_CASES",
                             Path(__file__).resolve().parent / "data/name_bench/cases.csv"))
 COMPANY = {"Company", "Organization"}
-ROUNDS = 3
+ROUNDS = 5
 
 
 def load(path: Path = CASES) -> list[dict[str, str]]:

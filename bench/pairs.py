@@ -35,7 +35,7 @@ PAIRS = Path(os.environ.get("CSL_PAIRS",
                             Path(__file__).resolve().parent / "data/csl_pairs/pairs.csv"))
 KINDS = ("script", "acronym", "contained", "shared_words", "different_words")
 LABELS = ("true", "false")
-ROUNDS = 3
+ROUNDS = 5
 EXAMPLES = 15
 
 

@@ -27,7 +27,28 @@ TRADE_WORDS = ("技术", "技術", "科技", "电子", "電子", "通信", "集�
                "国际", "國際", "银行", "銀行", "研究所", "研究院", "终端", "通讯", "器材",
                "材料", "化工", "医药", "生物", "汽车", "船舶", "重工", "动力", "半导体",
                "微电子", "光电", "自动化", "智能", "物流", "石油", "矿业", "钢铁", "工程",
-               "建设", "咨询", "服务", "进出口", "商贸", "数据", "云计算")
+               "建设", "咨询", "服务", "进出口", "商贸", "数据", "云计算", "船务", "船務", "航运")
+# What the trade words say in English, for the Latin form of a name (`romanise`).
+TRADE_MEANINGS = {
+    "技术": "technology", "技術": "technology", "科技": "technology", "电子": "electronics",
+    "電子": "electronics", "通信": "communications", "集团": "group", "集團": "group",
+    "控股": "holdings", "投资": "investment", "贸易": "trading", "實業": "industry",
+    "实业": "industry", "工业": "industry", "發展": "development", "发展": "development",
+    "信息": "information", "网络": "network", "软件": "software", "设备": "equipment",
+    "仪器": "instruments", "光学": "optical", "精密": "precision", "航空": "aviation",
+    "能源": "energy", "系统": "systems", "数字": "digital", "电器": "electrical",
+    "机械": "machinery", "制造": "manufacturing", "国际": "international",
+    "國際": "international", "银行": "bank", "銀行": "bank", "研究所": "institute",
+    "研究院": "academy", "终端": "devices", "通讯": "telecommunications", "器材": "equipment",
+    "材料": "materials", "化工": "chemical", "医药": "pharmaceutical", "生物": "biotech",
+    "汽车": "automotive", "船舶": "shipbuilding", "重工": "industry", "动力": "power",
+    "半导体": "semiconductor", "微电子": "electronics", "光电": "optical",
+    "自动化": "automation", "智能": "intelligent", "物流": "logistics", "石油": "petroleum",
+    "矿业": "mining", "钢铁": "steel", "工程": "engineering", "建设": "construction",
+    "咨询": "consulting", "服务": "services", "进出口": "import export", "商贸": "trading",
+    "数据": "data", "云计算": "cloud computing", "船务": "shipping", "船務": "shipping",
+    "航运": "shipping",
+}
 PLACES = {
     "中国": "china", "北京": "beijing", "上海": "shanghai", "深圳": "shenzhen", "广州": "guangzhou",
     "杭州": "hangzhou", "武汉": "wuhan", "成都": "chengdu", "天津": "tianjin", "重庆": "chongqing",

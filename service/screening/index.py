@@ -5,10 +5,11 @@ one-letter deletion of its words of three to sixteen letters (words one edit apa
 "appel" and "apple" both give "appe", "volgokish" and "volgakish" both "volgkish"), and under
 the first and last four letters of words of four letters or more (two typos in the middle leave
 those), with the four letters after and before them in longer words. It is also filed under the
-first and last four letters of the whole name run together ("PolPot" meets "Pol Pot"), under
-its initials if it has three to six words ("pla" for People's Liberation Army, meeting "PLA"
-itself), and, for Chinese, Japanese and Korean text, under each pair of neighbouring
-characters. Numbers are not filed: they tell siblings apart but never find a name.
+first and last four letters of the whole name run together ("PolPot" meets "Pol Pot"), under the
+initials its words can give (`runs.initials_keys`: "pla" for People's Liberation Army, meeting
+"PLA" itself; "smic" for Semiconductor Manufacturing International Corporation), and, for
+Chinese, Japanese and Korean text, under each pair of neighbouring characters. Numbers are not
+filed: they tell siblings apart but never find a name.
 
 A query finds names by its distinctive words only, and only through rare keys (filed under at
 most 1 % of the names). Generic words and places ("technology", "china") cannot make a match
@@ -31,6 +32,7 @@ from functools import lru_cache
 from operator import itemgetter
 
 from service.screening.parts import WORD, Parts
+from service.screening.runs import initials_keys
 from service.screening.scoring import RUN_TOGETHER, run_together
 
 DELETIONS_UP_TO = 16  # words this long or shorter are filed under their one-letter deletions
@@ -64,13 +66,6 @@ def word_keys(token: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def initials(parts: Parts) -> str | None:
-    """The initials of a name of three to six words, the key of its acronym."""
-    if 3 <= len(parts.tokens) <= 6 and all(t.isascii() for t in parts.tokens):
-        return "".join(token[0] for token in parts.tokens)
-    return None
-
-
 class NameIndex:
     """Listed names, numbered by the caller, filed under their keys."""
 
@@ -84,8 +79,7 @@ class NameIndex:
         self._compacts.setdefault(number, []).append(parts.compact)
         found = set().union(*keys(parts))
         found.update(("=" + parts.compact[:4], "=>" + parts.compact[-4:]))
-        if (acronym := initials(parts)) is not None:
-            found.add(acronym)
+        found.update(initials_keys(parts))
         postings = self._postings
         for key in found:
             posting = postings.get(key)
@@ -161,7 +155,9 @@ class NameIndex:
         bound applies to them."""
         found: dict[int, float] = {}
         for form in forms:
-            by_initials = self._postings.get(initials(form) or "", [])
+            by_initials = [number for key in initials_keys(form)
+                           if len(posting := self._postings.get(key, [])) <= common
+                           for number in posting]
             spaced = [number for key in ("=" + form.compact[:4], "=>" + form.compact[-4:])
                       if len(posting := self._postings.get(key, [])) <= common
                       for number in posting if any(

@@ -7,8 +7,9 @@ Affiliated Entity: Huawei Terminal (Shenzhen) Co., Ltd.". The rules, in order:
    "People?s") and letters outside ASCII ("D?sseldorf"). It becomes an apostrophe, which the
    matcher drops, so "Xi'an" meets "Xian" and "D'sseldorf" stays one edit from "Dusseldorf"
    (the alt names usually carry the proper spelling too).
-2. "(a.k.a. X)" anywhere gives X. The rest splits at "Affiliated Entity:" (or "Entities:"),
-   "a.k.a.", "f.k.a.", "also known as", "formerly known as" and at semicolons, dropping BIS's
+2. "(a.k.a. X)" (or f.k.a., d.b.a., formerly, trading as) anywhere gives X. The rest splits at
+   "Affiliated Entity:" (or "Entities:"), "a.k.a.", "f.k.a.", "d.b.a.", "also known as",
+   "formerly known as", "doing business as", "trading as" and at semicolons, dropping BIS's
    "the following three aliases:" and the "-" and "and" before each alias.
 3. Parentheses at the very end of a part, after a complete name, hold a short name ("(Huawei)",
    "(ZTE)") when they contain a distinctive word: not only places ("(Shenzhen)", "(HK)"),
@@ -28,11 +29,13 @@ from service.screening.parts import WORD, parse
 from service.screening.vocabulary import LEGAL_KINDS
 
 _LOST = re.compile(r"(?<=[^\W\d_])\?(?=[^\W\d_])")
-_NAMED = re.compile(r"\(\s*(?:a\.?k\.?a\.?|f\.?k\.?a\.?|formerly(?: known as)?|also known as)"
-                    r"[\s:]+([^()]+)\)", re.IGNORECASE)
+_NAMED = re.compile(r"\(\s*(?:a\.?k\.?a\.?|f\.?k\.?a\.?|d\.?b\.?a\.?|formerly(?: known as)?"
+                    r"|also known as|doing business as|trading as|t/a)[\s:]+([^()]+)\)",
+                    re.IGNORECASE)
 _SEPARATORS = re.compile(
-    r"\s*(?:\baffiliated entit(?:y|ies)\s*:|\ba\.k\.a\.?|\bf\.k\.a\.?|\balso known as\b"
-    r"|\bformerly known as\b|;)\s*", re.IGNORECASE)
+    r"\s*(?:\baffiliated entit(?:y|ies)\s*:|\ba\.k\.a\.?|\bf\.k\.a\.?|\bd\.b\.a\.?"
+    r"|\balso known as\b|\bformerly known as\b|\bdoing business as\b|\btrading as\b|;)\s*",
+    re.IGNORECASE)
 # BIS lists aliases as "a.k.a., the following three aliases: -X; -Y; and -Z."
 _LEAD = re.compile(r"^(?:the following (?:\w+ )?alias(?:es)?\s*:\s*|and\s+|-\s*)+", re.IGNORECASE)
 _TRAILING = re.compile(r"^(?P<name>.*\S)\s*\((?P<short>[^()]+)\)$")

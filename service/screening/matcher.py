@@ -10,7 +10,10 @@ Most pairs are never scored. An inverted index (`index.NameIndex`) picks, for ea
 name, the listed names that share its rarer words (or a typo of them) and could still reach
 the threshold; only the best `MAX_CANDIDATES` of those are scored. A vendor name sharing
 nothing with a listed name is never compared with it. Names joined by slashes are compared part
-by part as well as whole; equal keys of such parts score 1 but only whole names are exact.
+by part as well as whole; equal keys of such parts score 1 but only whole names are exact. A
+name with Chinese characters is also compared in Latin letters (`romanise`); names in other
+scripts are read in Latin letters by `normalise`. The evidence names the scripts when the two
+names are written in different ones ("transliterated").
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.screening.index import NameIndex
+from service.screening.normalise import scripts
 from service.screening.parts import Parts, alternatives, parse
+from service.screening.romanise import romanised
 from service.screening.scoring import Alignment, align, explain
 
 REVIEW_THRESHOLD = 0.7
@@ -46,7 +51,11 @@ def similarity(a: str, b: str) -> float:
 
 
 def _forms(name: str) -> list[Parts]:
-    return [parse(part) for part in alternatives(name)]
+    forms = [parse(part) for part in alternatives(name)]
+    latin = romanised(name)
+    if latin is not None:
+        forms.append(parse(latin))
+    return forms
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +65,13 @@ class _Best:
     listed: Parts
     found: Alignment
 
-    def evidence(self) -> dict[str, Any]:
+    def evidence(self, vendor_name: str, listed_name: str) -> dict[str, Any]:
         evidence = explain(self.vendor, self.listed, self.found)
         if self.vendor.key == self.listed.key:
             evidence.update(method="equal keys", key=self.vendor.key, score=1.0)
+        written = {"vendor": scripts(vendor_name), "listed": scripts(listed_name)}
+        if written["vendor"] != written["listed"]:
+            evidence["transliterated"] = written
         return evidence
 
 
@@ -122,8 +134,9 @@ class Screener:
         best = _best(vendor, self._forms[number])
         if best.score < REVIEW_THRESHOLD and not exact:
             return None
+        listed = self._names[number]
         return Hit(self._owners[number], 1.0 if exact else round(best.score, 4), exact, name,
-                   self._names[number], best.evidence())
+                   listed, best.evidence(name, listed))
 
 
 def _better(hit: Hit, current: Hit | None) -> bool:

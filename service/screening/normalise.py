@@ -3,9 +3,11 @@
 `fold` folds Unicode compatibility forms and case, drops zero-width characters and accents, and
 reads other scripts: a word that mixes Latin letters with Greek or Cyrillic ones, or is written
 only in letters that look Latin (Greek Η, Cyrillic А), is a disguise and is read letter by
-letter as the Latin it imitates; any other Greek or Cyrillic word is a real one and is
-transliterated ("ООО" stays "ooo", "Банк" becomes "bank"). Chinese, Japanese and Korean pass
-through.
+letter as the Latin it imitates; any other word in a script other than Latin is a real one and
+is transliterated ("ООО" stays "ooo", "Банк" becomes "bank", "Рособоронэкспорт"
+"rosoboroneksport"). Chinese, Japanese and Korean pass through: `cjk` takes them apart and
+`romanise` writes them in Latin letters. Transliteration is anyascii's (ISC licence, kept,
+covering every script Unicode has with one table per character), not a table of our own.
 
 `name_key` then turns punctuation into spaces (dropping apostrophes inside words, writing "&" as
 "and"), joins initials ("A.B.C." = "ABC"), writes legal forms one way ("Company Limited" =
@@ -20,6 +22,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from anyascii import anyascii
+
 from service.screening.vocabulary import LEGAL_SPELLINGS
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
@@ -29,15 +33,11 @@ _LOOKALIKE_FROM = "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαικνορτυχ" "АВЕКМН
 _LOOKALIKE_TO = "ABEZHIKMNOPTYXaiknoptux" "ABEKMHOPCTYXIJSHaeopcyxijsh"
 _CONFUSABLES = str.maketrans(_LOOKALIKE_FROM, _LOOKALIKE_TO)
 _LOOKALIKES = frozenset(_LOOKALIKE_FROM)
-_TRANSLIT = str.maketrans({
-    **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdeziyklmnoprstufye", strict=True)),
-    "ё": "e", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ь": "",
-    "ю": "yu", "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ґ": "g", "ў": "u", "ј": "j",
-    "ѕ": "dz", "һ": "h", "ђ": "dj", "љ": "lj", "њ": "nj", "ћ": "c", "џ": "dz",
-    **dict(zip("αβγδεζηικλμνξοπρστυφω", "avgdeziiklmnxoprstyfo", strict=True)),
-    "χ": "ch", "θ": "th", "ψ": "ps", "ς": "s",
-})
 _LETTERS = re.compile(r"[^\W\d_]+")
+# Letters of any script but Latin and Chinese, Japanese or Korean (see `cjk`, `romanise`).
+_OTHER_SCRIPT = re.compile(
+    r"[^\W\d_a-z\u00c0-\u024f\u1e00-\u1eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    r"\uac00-\ud7af\uf900-\ufaff]+")
 _GREEK_CYRILLIC = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
@@ -73,8 +73,11 @@ def _fold_once(text: str) -> str:
     if _GREEK_CYRILLIC.search(text):
         text = _read_scripts(text)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", bare)
+    bare = unicodedata.normalize("NFC", "".join(
+        ch for ch in decomposed if not unicodedata.combining(ch)))
+    if bare.isascii():
+        return bare
+    return _OTHER_SCRIPT.sub(lambda m: anyascii(m.group()).casefold(), bare)
 
 
 def _read_scripts(text: str) -> str:
@@ -90,9 +93,7 @@ def _read_scripts(text: str) -> str:
             return word
         if _LATIN.search(word) or not native:
             return word.translate(_CONFUSABLES)
-        # Composed Cyrillic letters (й, ё) first, then Greek vowels without their accents.
-        plain = unicodedata.normalize("NFD", word.casefold().translate(_TRANSLIT))
-        return "".join(ch for ch in plain if not unicodedata.combining(ch)).translate(_TRANSLIT)
+        return anyascii(word)
 
     return _LETTERS.sub(read, text)
 
@@ -113,3 +114,12 @@ def words(folded: str) -> list[str]:
 def name_key(name: str) -> str:
     """Return the comparison key of a party name."""
     return " ".join(words(fold(name)))
+
+
+def scripts(name: str) -> list[str]:
+    """The scripts other than Latin a name is written in, by Unicode's names of its letters
+    ("cyrillic", "cjk", "hangul"), for the evidence of a match."""
+    if name.isascii():
+        return []
+    found = {unicodedata.name(ch, "").split(" ", 1)[0].lower() for ch in name if ch.isalpha()}
+    return sorted(found - {"latin", ""})

@@ -1,13 +1,14 @@
 """Take a party name apart: the words that name it, its legal forms, the places it names.
 
 The words are the name with legal forms, stop words and parenthesised jurisdictions taken out,
-abbreviations spelled out ("Int'l"), numbers written as digits ("Forty-Four" = "44", "First" =
-"1") and multi-word places joined ("Hong Kong" = one word). Each word weighs what it tells
-apart when two names share it (`weights`): a distinctive word 1, a generic one or a place 0.5,
-a number or series marker 0.3. A generic word the other name lacks while it has a word of its
-own counts in full (`unpaired`, see `scoring`). A long legal form at either end of a name is
-recognised through a typo or a cut ("Aktiengeselschaft", "Joint Stock Compan"). Text in
-Chinese, Japanese or Korean script is taken apart by `cjk`.
+abbreviations spelled out ("Int'l"; "SZ" for Shenzhen as a name's first word), numbers written
+as digits ("Forty-Four" = "44", "First" = "1") and multi-word places joined ("Hong Kong" = one
+word). Each word weighs what it tells apart when two names share it (`weights`): a distinctive
+word 1, a generic one or a place 0.5, a number or series marker 0.3. A generic word the other
+name lacks while it has a word of its own counts in full (`unpaired`, see `scoring`). A long
+legal form at either end of a name is recognised through a typo or a cut, one edit in eight
+letters ("Aktiengeselschaft", "Joint Stock Compan", "Aktcionernoe Obshestvo"). Text in Chinese,
+Japanese or Korean script is taken apart by `cjk`.
 
 Work is bounded: only the first `MAX_CHARS` characters and `MAX_WORDS` words of a name are
 read, so a 10 kB string costs what a long name costs.
@@ -30,6 +31,7 @@ from service.screening.vocabulary import (
     GENERIC,
     LEGAL_KINDS,
     LEGAL_SPELLINGS,
+    PLACE_ABBREVIATIONS,
     ROMAN,
     STOPWORDS,
     TENS,
@@ -56,6 +58,7 @@ class Parts:
     places: frozenset[str]        # jurisdictions: parenthesised or named places
     compact: str                  # every word run together, to see through spacing
     spaced: int                   # how many words `compact` was made of
+    place_abbreviation: str | None = None  # "sz" when the name starts "SZ" for Shenzhen
 
 
 @lru_cache(maxsize=131072)
@@ -70,6 +73,9 @@ def parse(name: str) -> Parts:
         _read_qualifier(words(qualifier), legal, places, extra)
     spelled = words(_PARENS.sub(" ", folded)) if qualifiers else words(folded)
     raw = _split_cjk(_fuzzy_legal(spelled) + extra)[:MAX_WORDS]
+    abbreviation = raw[0] if len(raw) >= 3 and raw[0] in PLACE_ABBREVIATIONS else None
+    if abbreviation is not None:
+        raw = [PLACE_ABBREVIATIONS[abbreviation], *raw[1:]]
     core = _take_legal_forms(_numbers(_expand(raw)), legal)
     core = _join_places(core)
     places.update(word for word in core if word in PLACES)
@@ -82,7 +88,7 @@ def parse(name: str) -> Parts:
         unpaired=tuple(WORD if _generic(w) else v for w, v in zip(kept, weights, strict=True)),
         numeric=numeric,
         legal=tuple(sorted(set(legal))), places=frozenset(places), compact="".join(raw),
-        spaced=len(raw))
+        spaced=len(raw), place_abbreviation=abbreviation)
 
 
 def _read_qualifier(found: list[str], legal: list[str], places: set[str],
@@ -96,12 +102,12 @@ def _read_qualifier(found: list[str], legal: list[str], places: set[str],
         extra.extend(found)
 
 
-# Legal forms long enough that one edit in ten letters is a typo or a cut, not another word,
+# Legal forms long enough that one edit in eight letters is a typo or a cut, not another word,
 # filed by (words, letters) of the text that may be them: (spelling, edits allowed, code).
 _FUZZY_LEGAL: dict[tuple[int, int], list[tuple[str, int, str]]] = {}
 for _spelling, _code in LEGAL_SPELLINGS.items():
     if len(_spelling) >= 10:
-        _edits = len(_spelling) // 10
+        _edits = len(_spelling) // 8
         for _length in range(len(_spelling) - _edits, len(_spelling) + _edits + 1):
             _FUZZY_LEGAL.setdefault((len(_spelling.split()), _length), []).append(
                 (_spelling, _edits, _code))

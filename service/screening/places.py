@@ -46,10 +46,15 @@ london paris berlin frankfurt munich zurich geneva vienna amsterdam rotterdam br
 barcelona milan rome moscow minsk kyiv kiev tehran dubai sharjah riyadh doha istanbul ankara
 beijing shanghai shenzhen guangzhou guangdong tianjin chongqing chengdu wuhan hangzhou nanjing
 xian suzhou dongguan xiamen zhejiang jiangsu shandong sichuan fujian hubei hunan shaanxi
-liaoning dalian qingdao harbin tokyo osaka seoul pyongyang taipei hsinchu bangkok jakarta
+liaoning dalian qingdao harbin guiyang guizhou hefei anhui zhuhai ningbo changsha kunming
+yunnan nanchang jiangxi zhengzhou henan jinan shenyang changchun jilin taiyuan shanxi
+shijiazhuang hebei lanzhou gansu urumqi xinjiang fuzhou nanning guangxi haikou hainan wuxi
+foshan huizhou zhongshan mianyang xiangtan luoyang yantai weihai baotou
+tokyo osaka seoul pyongyang taipei hsinchu bangkok jakarta
 manila delhi mumbai bangalore karachi lahore dhaka tashkent almaty astana baku
 yerevan tbilisi damascus beirut baghdad caracas havana sydney melbourne toronto vancouver
-montreal
+montreal novosibirsk yekaterinburg kazan samara tula izhevsk omsk perm ufa rostov voronezh
+krasnoyarsk chelyabinsk
 """
 
 PLACES: frozenset[str] = frozenset(

@@ -24,23 +24,23 @@ side only is no conflict: the listing may simply leave it out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz.distance import OSA
 
+from service.screening import runs
 from service.screening.parts import WORD, Parts
+from service.screening.places import PLACES
+from service.screening.variants import variant
 from service.screening.vocabulary import LEGAL_KINDS
 
 MAX_EDITS = 2
 RUN_TOGETHER = 0.9
 ACRONYM = 0.9
+BRAND = 0.8
 CONFLICT = 0.65
-
-
-# A word of one name standing for the initials of a run of words of the other:
-# (the name with the word, its index, the other name, the run's indexes).
-_Acronym = tuple[Parts, int, Parts, tuple[int, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +51,22 @@ class Alignment:
     method: str
     pairs: tuple[tuple[int, int, float], ...]        # (word of a, word of b, similarity)
     initials: tuple[tuple[str, tuple[str, ...]], ...]  # ("pla", ("peoples", "liberation", ...))
-    unpaired: tuple[tuple[str, ...], tuple[str, ...]]  # words of a, of b, left without a pair
+    joined: tuple[tuple[str, tuple[str, ...]], ...]    # ("zhongxing", ("zhong", "xing"))
+    left: tuple[tuple[int, ...], tuple[int, ...]]      # words of a, of b, left without a pair
+    variants: bool                                     # a pair of word variants is in `pairs`
     legal_conflict: bool
     place_conflict: bool
+
+
+# What each rule means, for the evidence a reviewer reads.
+RULES = {
+    "word_variant": "word variants (Telecom and Telecommunications)",
+    "initials": "initials of the other name's words",
+    "run_together": "words written together",
+    "brand_contained": "brand or short name contained in the longer name",
+    "place_prefix_dropped": "place before the name left out",
+    "place_abbreviation": "place written as its abbreviation (SZ for Shenzhen)",
+}
 
 
 def word_similarity(a: str, b: str) -> float:
@@ -75,13 +88,21 @@ def run_together(a: str, b: str) -> float:
 
 def align(a: Parts, b: Parts) -> Alignment:
     """Pair up the words of two names and score them, conflicts included."""
-    pairs = _pairs(a, b)
+    pairs, variants = _pairs(a, b)
     used_a = {i for i, _, _ in pairs}
     used_b = {j for _, j, _ in pairs}
-    acronyms = _acronyms(a, b, used_a, used_b) + _acronyms(b, a, used_b, used_a)
-    left_a = [i for i in range(len(a.tokens)) if i not in used_a]
-    left_b = [j for j in range(len(b.tokens)) if j not in used_b]
-    score, method = _word_score(a, b, pairs, acronyms, left_a, left_b), "words"
+    spelled: list[runs.Run] = []
+    joined: list[tuple[runs.Run, float]] = []
+    if len(used_a) < len(a.tokens) and len(used_b) < len(b.tokens):
+        spelled = runs.acronyms(a, b, used_a, used_b) + runs.acronyms(b, a, used_b, used_a)
+        joined = (runs.joined(a, b, used_a, used_b, word_similarity)
+                  + runs.joined(b, a, used_b, used_a, word_similarity))
+    left_a = tuple(i for i in range(len(a.tokens)) if i not in used_a)
+    left_b = tuple(j for j in range(len(b.tokens)) if j not in used_b)
+    score, method = _word_score(a, b, pairs, spelled, joined, left_a, left_b), "words"
+    if score < BRAND and bool(left_a) != bool(left_b) and _contained(a, b, pairs, left_a,
+                                                                     left_b):
+        score = max(score, BRAND * _paired_similarity(pairs, joined))
     if a.spaced != b.spaced:
         together = run_together(a.compact, b.compact)
         if together >= RUN_TOGETHER and together > score:
@@ -89,25 +110,30 @@ def align(a: Parts, b: Parts) -> Alignment:
     legal_conflict = _legal_conflict(a.legal, b.legal)
     place_conflict = bool(a.places - b.places) and bool(b.places - a.places)
     score *= (CONFLICT if legal_conflict else 1.0) * (CONFLICT if place_conflict else 1.0)
-    initials = tuple((side.tokens[short], tuple(other.tokens[k] for k in run))
-                     for side, short, other, run in acronyms)
-    return Alignment(score, method, tuple(pairs), initials,
-                     (tuple(a.tokens[i] for i in left_a), tuple(b.tokens[j] for j in left_b)),
-                     legal_conflict, place_conflict)
+    return Alignment(score, method, tuple(pairs), _runs(spelled), _runs(
+        found for found, _ in joined), (left_a, left_b), variants, legal_conflict,
+        place_conflict)
+
+
+def _runs(found: Iterable[runs.Run]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((side.tokens[i], tuple(other.tokens[k] for k in run))
+                 for side, i, other, run in found)
 
 
 def _word_score(a: Parts, b: Parts, pairs: list[tuple[int, int, float]],
-                acronyms: list[_Acronym], left_a: list[int], left_b: list[int]) -> float:
+                spelled: list[runs.Run], joined: list[tuple[runs.Run, float]],
+                left_a: tuple[int, ...], left_b: tuple[int, ...]) -> float:
     """The weighted Dice coefficient of the paired words against the unpaired ones."""
     shared = mass = 0.0
     for i, j, similarity in pairs:
         weight = a.weights[i] + b.weights[j]
         shared += weight
         mass += similarity * weight
-    for short_side, short, long_side, run in acronyms:
+    for (short_side, short, long_side, run), similarity in [
+            *((found, ACRONYM) for found in spelled), *joined]:
         weight = short_side.weights[short] + sum(long_side.weights[k] for k in run)
         shared += weight
-        mass += ACRONYM * weight
+        mass += similarity * weight
     # Both names have words the other lacks: they name different things, generic words too.
     swapped = any(a.unpaired[i] == WORD for i in left_a) and any(
         b.unpaired[j] == WORD for j in left_b)
@@ -116,44 +142,72 @@ def _word_score(a: Parts, b: Parts, pairs: list[tuple[int, int, float]],
     return mass / (shared + missing) if shared + missing else 0.0
 
 
-def _pairs(a: Parts, b: Parts) -> list[tuple[int, int, float]]:
-    candidates: list[tuple[float, int, int]] = []
+def rules(a: Parts, b: Parts, found: Alignment) -> list[str]:
+    """Which rules beyond spelling the alignment of `a` and `b` used (see `RULES`)."""
+    left_a, left_b = found.left
+    named = {
+        "word_variant": found.variants,
+        "initials": bool(found.initials),
+        "run_together": bool(found.joined),
+        "brand_contained": _contained(a, b, list(found.pairs), left_a, left_b),
+        "place_prefix_dropped": any(
+            left[:1] == (0,) and long.tokens[0] in PLACES and not short.places
+            for short, long, left in ((a, b, left_b), (b, a, left_a))),
+        "place_abbreviation": bool(a.place_abbreviation or b.place_abbreviation),
+    }
+    return [rule for rule, used in named.items() if used]
+
+
+def _contained(a: Parts, b: Parts, pairs: list[tuple[int, int, float]],
+               left_a: tuple[int, ...], left_b: tuple[int, ...]) -> bool:
+    """Whether one name is a brand or short name of the other (`_brand`, either way)."""
+    return _brand(a, b, pairs, left_a, left_b) or _brand(
+        b, a, [(j, i, s) for i, j, s in pairs], left_b, left_a)
+
+
+def _brand(short: Parts, long: Parts, pairs: list[tuple[int, int, float]],
+           left_short: tuple[int, ...], left_long: tuple[int, ...]) -> bool:
+    """Every word of `short` pairs with one of `long`, one of them a distinctive word, and
+    what `long` has more is only generic words and places: "Acme" and "Shenzhen Acme
+    Information Technology". A number left over is another member of a family, not more."""
+    distinctive = any(short.weights[i] == WORD and not short.numeric[i] for i, _, _ in pairs)
+    return bool(left_long) and not left_short and distinctive and all(
+        long.weights[k] < WORD and not long.numeric[k] for k in left_long)
+
+
+def _paired_similarity(pairs: list[tuple[int, int, float]],
+                       joined: list[tuple[runs.Run, float]]) -> float:
+    similarities = [s for _, _, s in pairs] + [s for _, s in joined]
+    return sum(similarities) / len(similarities) if similarities else 0.0
+
+
+def _pairs(a: Parts, b: Parts) -> tuple[list[tuple[int, int, float]], bool]:
+    """The greedy assignment of words, and whether a pair of word variants is in it."""
+    candidates: list[tuple[float, int, int, bool]] = []
+    generic_b = [more > weight for more, weight in zip(b.unpaired, b.weights, strict=True)]
     for i, x in enumerate(a.tokens):
+        number, size, generic = a.numeric[i], len(x), a.unpaired[i] > a.weights[i]
         for j, y in enumerate(b.tokens):
-            if a.numeric[i] or b.numeric[j]:
-                similarity = 1.0 if x == y else 0.0
-            else:
-                similarity = word_similarity(x, y)
-            if similarity:
-                candidates.append((similarity, i, j))
+            if x == y:
+                candidates.append((1.0, i, j, False))
+            elif number or b.numeric[j]:
+                continue
+            elif abs(size - len(y)) <= MAX_EDITS and (similarity := word_similarity(x, y)):
+                candidates.append((similarity, i, j, False))
+            elif generic and generic_b[j] and (similarity := variant(x, y)):
+                candidates.append((similarity, i, j, True))
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
     used_a: set[int] = set()
     used_b: set[int] = set()
     pairs: list[tuple[int, int, float]] = []
-    for similarity, i, j in candidates:
+    variants = False
+    for similarity, i, j, other in candidates:
         if i not in used_a and j not in used_b:
             used_a.add(i)
             used_b.add(j)
             pairs.append((i, j, similarity))
-    return pairs
-
-
-def _acronyms(short: Parts, long: Parts, used_short: set[int],
-              used_long: set[int]) -> list[_Acronym]:
-    """Unpaired words of `short` that are the initials of a run of unpaired words of `long`."""
-    found: list[_Acronym] = []
-    for i, word in enumerate(short.tokens):
-        if i in used_short or not 2 <= len(word) <= 6 or not word.isalpha():
-            continue
-        for start in range(len(long.tokens) - len(word) + 1):
-            run = tuple(range(start, start + len(word)))
-            if not used_long.intersection(run) and "".join(
-                    long.tokens[k][0] for k in run) == word:
-                found.append((short, i, long, run))
-                used_short.add(i)
-                used_long.update(run)
-                break
-    return found
+            variants = variants or other
+    return pairs, variants
 
 
 def _legal_conflict(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -178,9 +232,12 @@ def explain(a: Parts, b: Parts, found: Alignment) -> dict[str, Any]:
         "score": round(found.score, 4),
         "words": [[a.tokens[i], b.tokens[j], round(s, 3)] for i, j, s in found.pairs],
         "initials": [[short, list(run)] for short, run in found.initials],
-        "unmatched": {"vendor": list(found.unpaired[0]), "listed": list(found.unpaired[1])},
+        "joined": [[word, list(run)] for word, run in found.joined],
+        "unmatched": {"vendor": [a.tokens[i] for i in found.left[0]],
+                      "listed": [b.tokens[j] for j in found.left[1]]},
         "legal_forms": {"vendor": list(a.legal), "listed": list(b.legal)},
         "jurisdictions": {"vendor": sorted(a.places), "listed": sorted(b.places)},
         "conflicts": [name for name, flag in (("legal_form", found.legal_conflict),
                                               ("jurisdiction", found.place_conflict)) if flag],
+        "rules": rules(a, b, found),
     }

@@ -33,6 +33,7 @@ LEGAL_SPELLINGS: dict[str, str] = {
     "publichnoe aktsionernoe obshchestvo": "pao",
     "obshchestvo s ogranichennoy otvetstvennostyu": "ooo",
     "tovarystvo z obmezhenoyu vidpovidalnistyu": "tov", "kabushiki kaisha": "kk",
+    "tovarishchestvo s ogranichennoy otvetstvennostyu": "too",
     "proprietary": "pty", "private": "pte", "sdn bhd": "sdnbhd", "berhad": "bhd",
 }
 
@@ -41,7 +42,8 @@ LEGAL_SPELLINGS: dict[str, str] = {
 # Ltd, OOO) and stock corporations (AG, SA, PLC, AO); American "Inc"/"Corp" and the forms
 # translated that way (KK, PT) draw no such line, so they are compatible with either.
 _LIMITED = ("ltd", "llc", "gmbh", "sarl", "srl", "sl", "slu", "spzoo", "bv", "bvba", "ooo", "tov",
-            "pty", "pte", "kft", "sro", "doo", "ltda", "limitada", "sdnbhd", "yk", "ug", "eurl")
+            "pty", "pte", "kft", "sro", "doo", "ltda", "limitada", "sdnbhd", "yk", "ug", "eurl",
+            "too")
 _STOCK = ("ag", "sa", "nv", "plc", "jsc", "ojsc", "cjsc", "pjsc", "oao", "zao", "pao", "ao", "spa",
           "sas", "as", "asa", "ab", "oy", "oyj", "se", "bhd", "tbk", "kgaa", "sae", "na")
 LEGAL_KINDS: dict[str, frozenset[str]] = {
@@ -57,7 +59,7 @@ LEGAL_KINDS: dict[str, frozenset[str]] = {
 # Codes that are also common words or initials: legal forms only at the start or end of a name.
 EDGE_ONLY = frozenset({
     "as", "ab", "sa", "ag", "se", "ao", "pt", "oy", "kk", "kg", "sl", "nv", "bv", "spa", "ano",
-    "ev", "yk", "ug", "pao", "sas", "doo", "tov", "pte", "pty", "lp", "na",
+    "ev", "yk", "ug", "pao", "sas", "doo", "tov", "pte", "pty", "lp", "na", "too",
 })
 
 STOPWORDS = frozenset({
@@ -90,6 +92,24 @@ GENERIC = frozenset({
     "defense", "defence", "military", "security", "nuclear", "marine", "shipbuilding",
     "medical", "biotech", "biotechnology", "laboratory", "laboratories", "design", "devices",
     "device", "components", "parts", "supply", "supplies", "exports", "imports",
+    "telecommunication", "telecoms", "technological", "manufacturer", "manufacturers",
+    "innovation", "innovations", "intelligent", "automation",
+    # Russian generic words as transliterated (concern, plant, combine, association, scientific
+    # production, enterprise, centre, institute, corporation, company, group)
+    "kontsern", "zavod", "kombinat", "obedinenie", "nauchno", "proizvodstvennoe",
+    "proizvodstvennoye", "predpriyatie", "tsentr", "institut", "korporatsiya", "kompaniya",
+    "gruppa", "kholding",
+    # Russian kinds of organisation by their initials: scientific production association,
+    # company, enterprise; research institute; design bureau; (federal) state unitary enterprise
+    "npo", "npk", "npp", "nii", "okb", "kb", "nic", "ntc", "gup", "fgup", "mup",
+    "production", "scientific", "exchange", "it",
+    # short forms registries write for the generic words above (see `variants`)
+    "pharma", "chem", "comms", "info", "elec", "electro", "petro", "aero", "auto", "semicon",
+    "telco", "aeronautical", "aeronautics",
+    # Chinese trade words as pinyin (technology, electronics, communications, group, holdings,
+    # investment, trade, industry, development, information, network, software, equipment)
+    "keji", "jishu", "dianzi", "tongxin", "tongxun", "jituan", "konggu", "touzi", "maoyi",
+    "shiye", "gongye", "fazhan", "xinxi", "wangluo", "ruanjian", "shebei", "zhineng",
 })
 
 # Abbreviations spelled out, so that "Int'l" meets "International".
@@ -99,6 +119,15 @@ ABBREVIATIONS: dict[str, str] = {
     "inst": "institute", "svcs": "services", "grp": "group", "hldgs": "holdings",
     "mgmt": "management", "us": "united states", "usa": "united states",
     "uk": "united kingdom", "uae": "united arab emirates", "prc": "china", "hk": "hong kong",
+}
+
+# Two-letter abbreviations of the Chinese cities registries put before a firm's own name
+# ("SZ" for Shenzhen), read as the place only as the first of three words or more: elsewhere
+# two letters are more often initials ("GZ Holdings" aside).
+PLACE_ABBREVIATIONS: dict[str, str] = {
+    "sz": "shenzhen", "bj": "beijing", "sh": "shanghai", "gz": "guangzhou", "hz": "hangzhou",
+    "wh": "wuhan", "cd": "chengdu", "tj": "tianjin", "cq": "chongqing", "xm": "xiamen",
+    "dg": "dongguan", "qd": "qingdao",
 }
 
 UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
