@@ -10,7 +10,10 @@ The pure matcher (`service.screening`) scores names; this module decides what a 
   as the names on both sides stay as they were; when either changes, it is asked again (a
   dismissal of "Acme Device" says nothing of the vendor renamed "Acme Devices"); a person's
   confirmation is kept whatever the names do (the vendor is still that party);
-- a pending or automatic match that no longer hits is withdrawn.
+- a pending or automatic match that no longer hits is withdrawn;
+- a designation linked to a vendor by hand is that vendor's already: screening records no match
+  of the pair (asking a person whether "Huawei" is the listed Huawei entity they linked would
+  only hold the vendor's answers at `review`).
 
 Screening belongs to the write that changes names, in its transaction: a vendor created or
 renamed is screened against the active lists before its `2xx` (`screen_vendor`, with the
@@ -57,6 +60,7 @@ class Named:
     id: str
     name: str
     alt_names: Sequence[str]
+    vendor_ids: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -109,11 +113,11 @@ def _settle(writer: Writer, found: dict[tuple[str, str], Hit],
             designations: Mapping[str, Named | Designation], vendors: dict[str, Vendor],
             existing: dict[tuple[str, str], Match], listed: Container[str]) -> Outcome:
     """Write the matches the hits call for; withdraw the machine-made matches on designations
-    still listed that no longer hit."""
+    still listed that no longer hit, or that are linked to the vendor by hand now."""
     confirmed = pending = withdrawn = 0
+    found = {pair: hit for pair, hit in found.items() if pair[1] in designations
+             and pair[0] not in designations[pair[1]].vendor_ids}
     for pair, hit in found.items():
-        if pair[1] not in designations:
-            continue
         status = _record(writer, existing.get(pair), pair, hit,
                          names_digest(designations[pair[1]], vendors[pair[0]]))
         confirmed += status == "confirmed"

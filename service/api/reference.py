@@ -42,10 +42,12 @@ def _screen_vendor(writer: Writer, row: m.Vendor, before: m.Vendor | None) -> No
 
 def _screen_designation(writer: Writer, row: m.Designation,
                         before: m.Designation | None) -> None:
-    """A designation entered by hand is screened against every vendor, as a feed's is."""
-    if before is None or (before.name, before.alt_names) != (row.name, row.alt_names):
-        matching.screen_designations(writer.session, writer,
-                                     [matching.Named(row.id, row.name, row.alt_names)])
+    """A designation entered by hand is screened against every vendor, as a feed's is, and
+    again when the vendors it is linked to change (a linked vendor needs no match)."""
+    if before is None or (before.name, before.alt_names, before.vendor_ids) != (
+            row.name, row.alt_names, row.vendor_ids):
+        matching.screen_designations(writer.session, writer, [
+            matching.Named(row.id, row.name, row.alt_names, row.vendor_ids)])
 
 
 VENDORS = Resource(

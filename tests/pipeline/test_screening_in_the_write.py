@@ -145,3 +145,26 @@ def test_a_vendor_screened_by_an_older_matcher_waits_for_the_rescreen(
     assert verdict(pipeline, listed_model) == ("deny", "licence_required")
     assert rescreen(pipeline.settings, clock.now)["vendors"] == 0  # nothing left to do
     assert matches(pipeline, listed_id)[0]["status"] == "confirmed"
+
+
+def test_a_brand_name_is_held_for_review_unless_the_entry_is_linked_to_the_vendor(
+        without_redis: Pipeline) -> None:
+    pipeline = without_redis
+    vendor_id, model_id = vendor_with_model(pipeline, "Acme")
+    listed = pipeline.post("/api/v1/designations", {
+        "source": "EL", "name": "Shenzhen Acme Information Technology Co., Ltd.",
+        "effective_from": "2019-05-16"}, role="editor")
+    assert verdict(pipeline, model_id) == ("review", "possible_match")
+    [match] = matches(pipeline, vendor_id)
+    assert match["status"] == "pending"
+    assert "brand_contained" in match["evidence"]["rules"]
+    # A person links the entry to the vendor: it is the vendor's, not a question any more.
+    pipeline.call("PATCH", f"/api/v1/designations/{listed['id']}", "editor",
+                  {"vendor_ids": [vendor_id]}, 200)
+    assert matches(pipeline, vendor_id) == []
+    assert verdict(pipeline, model_id) == ("deny", "licence_required")
+    # An entry linked from the start never raises the question.
+    pipeline.post("/api/v1/designations", {
+        "source": "EL", "name": "Acme Intelligent Technology (Beijing) Co., Ltd.",
+        "effective_from": "2019-05-16", "vendor_ids": [vendor_id]}, role="editor")
+    assert matches(pipeline, vendor_id) == []
