@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from service.api.matches import STATUSES
 from service.api.resources import current
+from service.dashboard.vendor_facts import reasons
 from service.screening.normalise import name_key
 from service.store import models as m
 from service.store.pipeline import Source
@@ -54,6 +55,12 @@ class Evidence:
 
     def normalised(self, name: str) -> str:
         return name_key(name)
+
+    @property
+    def rules(self) -> list[str]:
+        """Why the names matched beyond spelling, in words: "brand or short name contained in
+        the longer name", "vendor name transliterated from Cyrillic"."""
+        return reasons(self.found)
 
     def sides(self, part: str) -> tuple[list[str], list[str]]:
         """(vendor, listed) values of one two-sided part of the evidence, e.g. legal forms."""

@@ -15,6 +15,7 @@ from service import eligibility as el
 from service.dashboard.timeline import Lane, Span
 from service.eligibility.reasons import day
 from service.screening.normalise import name_key
+from service.screening.scoring import RULES
 from service.snapshot import Snapshot
 from service.store import models as m
 from service.views import View, as_of
@@ -148,7 +149,20 @@ def evidence_lines(evidence: dict[str, Any]) -> list[tuple[str, str]]:
     shown = [("Vendor name", evidence.get("vendor_name")),
              ("Listed name", evidence.get("listed_name")),
              ("Method", evidence.get("method")),
+             ("Why", "; ".join(reasons(evidence))),
              ("Words", ", ".join(f"{a} ~ {b} ({s:.2f})" for a, b, s in evidence.get("words", [])
                                  if isinstance(s, int | float))),
              ("Conflicts", ", ".join(str(c) for c in evidence.get("conflicts", [])))]
     return [(label, str(value)) for label, value in shown if value]
+
+
+def reasons(found: dict[str, Any]) -> list[str]:
+    """The rules a match's evidence names, in words (see `service.screening.scoring.RULES`)."""
+    said = [RULES.get(str(rule), str(rule).replace("_", " ")) for rule in found.get("rules") or []]
+    written = found.get("transliterated") or {}
+    for side in ("vendor", "listed"):
+        scripts = [str(script).upper() if script == "cjk" else str(script).capitalize()
+                   for script in written.get(side) or []]
+        if scripts:
+            said.append(f"{side} name transliterated from {' and '.join(scripts)}")
+    return said
