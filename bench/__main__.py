@@ -95,10 +95,17 @@ def _figure(result: dict[str, Any] | None, key: str, unit: str, target: str) -> 
 def _pipeline_ratios(results: dict[str, dict[str, Any]]) -> str:
     named, screen = results.get("names"), results.get("screening")
     feed, spread = results.get("feeds"), results.get("propagation")
+    own = results.get("pairs")  # review_load: matches per 1,000 vendors on no list
     return (f"names_company_f1={_figure(named, 'company_f1', '', '≥ 0.93')}"
             f" names_company_recall={_figure(named, 'company_recall', '', '≥ 0.95')}"
-            f" names_pairs={_figure(named, 'pairs_per_s', '/s', '≥ 2,000/s')}"
+            f" names_company_precision={_figure(named, 'company_precision', '', '≥ 0.85')}"
+            f" names_pairs={_figure(named, 'pairs_per_s', '/s', '≥ 10,000/s')}"
+            f" own_sdn_recall={_figure(own, 'sdn_recall', '', '≥ 0.95')}"
+            f" own_sdn_precision={_figure(own, 'sdn_precision', '', '≥ 0.85')}"
+            f" own_un_recall={_figure(own, 'un_recall', '', '≥ 0.95')}"
+            f" own_pairs={_figure(own, 'sdn_pairs_per_s', '/s', '≥ 10,000/s')}"
             f" screen_full={_figure(screen, 'full_screen_s', ' s', '≤ 10 s')}"
+            f" review_load={_figure(screen, 'full_unrelated_review_per_1000', '', 'none set')}"
             f" screen_changed_100={_figure(screen, 'changed_100_s', ' s', '≤ 1 s')}"
             f" feed_import={_figure(feed, 'import_s', ' s', '≤ 10 s')}"
             f" feed_peak_rss={_figure(feed, 'peak_rss_mb', ' MB', '≤ 300 MB')}"

@@ -93,7 +93,7 @@ GENERIC = frozenset({
     "medical", "biotech", "biotechnology", "laboratory", "laboratories", "design", "devices",
     "device", "components", "parts", "supply", "supplies", "exports", "imports",
     "telecommunication", "telecoms", "technological", "manufacturer", "manufacturers",
-    "innovation", "innovations", "intelligent", "automation",
+    "innovation", "innovations", "intelligent", "automation", "concern",
     # Russian generic words as transliterated (concern, plant, combine, association, scientific
     # production, enterprise, centre, institute, corporation, company, group)
     "kontsern", "zavod", "kombinat", "obedinenie", "nauchno", "proizvodstvennoe",

@@ -41,12 +41,13 @@ def model_id(settings: Settings, name: str) -> str:
         return str(session.scalar(sa.select(DeviceModel.id).where(DeviceModel.name == name)))
 
 
-def pending_matches(settings: Settings, vendor: str) -> list[str]:
+def pending_matches(settings: Settings, vendor: str) -> dict[str, str]:
+    """The vendor's pending matches: listed name -> match id."""
     with read_session(settings.database_url) as session:
         rows = session.scalars(sa.select(Match).where(Match.vendor_id == vendor)
                                .order_by(Match.id, Match.version))
         newest = {row.id: row for row in rows}
-    return [m.id for m in newest.values() if m.status == "pending"]
+    return {m.evidence["listed_name"]: m.id for m in newest.values() if m.status == "pending"}
 
 
 def decide(app: Flask, keys: dict[str, dict[str, str]], body: dict[str, Any]) -> Any:

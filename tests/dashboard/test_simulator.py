@@ -48,7 +48,12 @@ def test_the_p30_pro_in_june_2019_is_review_until_its_near_match_is_dismissed(
     assert verdict(first.text) == "review" and "possible_match" in first.text
     assert "not a decision given to a device" in first.text
     assert 'aria-labelledby="simulator-timeline-title' in first.text
-    [match] = demo_history.pending_matches(feed_settings, huawei)
+    # The sample feed gives Huawei two near matches: its Düsseldorf office, in force then, and
+    # its brand in "Huawei Cloud Computing Technology", listed only from 2020-08-17.
+    pending = demo_history.pending_matches(feed_settings, huawei)
+    assert sorted(pending) == ["Huawei Cloud Computing Technology Co., Ltd.",
+                               "Huawei Technologies D'sseldorf GmbH"]
+    match = pending["Huawei Technologies D'sseldorf GmbH"]
     dismissed = app.test_client().post(f"/api/v1/matches/{match}/dismiss", headers=keys["editor"],
                                        json={"reason": "Düsseldorf office, not the maker"})
     assert dismissed.status_code == 200

@@ -48,7 +48,8 @@ def create_key(role: str, env: dict[str, str]) -> str:
     return made.stdout.strip().splitlines()[-1]
 
 
-def poll_pending(url: str, key: str, seconds: float) -> dict[str, Any]:
+def poll_pending(url: str, key: str, seconds: float) -> dict[str, dict[str, Any]]:
+    """The pending matches once the feed's screening has made them: listed name -> match."""
     found: list[dict[str, Any]] = []
 
     def queued() -> bool:  # (a key just made reaches the web process within a second)
@@ -58,8 +59,7 @@ def poll_pending(url: str, key: str, seconds: float) -> dict[str, Any]:
         return bool(found)
 
     wait_for(queued, seconds)  # the worker is importing the feed
-    assert len(found) == 1, found
-    return found[0]
+    return {match["evidence"]["listed_name"]: match for match in found}
 
 
 def decide(url: str, key: str) -> tuple[str, str]:
@@ -99,9 +99,14 @@ def test_serve_demo_answers_decisions_and_stops_its_redis(tmp_path):
     try:
         wait_until_live(url, serve, seconds=60)
         key = {role: create_key(role, env) for role in ("ota", "editor")}
-        # The sample feed is refreshed and screened by the worker: Huawei gets one near match
-        # (its Düsseldorf affiliate) and stays in review until a person dismisses it.
-        pending = poll_pending(url, key["editor"], seconds=90)
+        # The sample feed is refreshed and screened by the worker: Huawei gets two near matches,
+        # its Düsseldorf affiliate and its brand in "Huawei Cloud Computing Technology" (listed
+        # from 2020-08-17), and stays in review until a person dismisses the one in force.
+        found = poll_pending(url, key["editor"], seconds=90)
+        cloud = found["Huawei Cloud Computing Technology Co., Ltd."]
+        assert cloud["evidence"]["vendor_name"] == "Huawei"
+        assert "brand_contained" in cloud["evidence"]["rules"]
+        pending = found["Huawei Technologies D'sseldorf GmbH"]
         assert pending["evidence"]["vendor_name"] == "Huawei Technologies Co., Ltd."
         # (the list reads the database; answers follow it within a second, from the snapshot)
         wait_for(lambda: decide(url, key["ota"]) == ("review", "possible_match"), 5)

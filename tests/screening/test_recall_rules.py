@@ -65,6 +65,9 @@ def test_names_in_other_scripts_meet_their_latin_spelling(
 def test_cyrillic_legal_forms_are_legal_forms() -> None:
     assert similarity("ПАО Сбербанк", "Sberbank PJSC") == 1.0
     assert similarity("ООО Ромашка", "Romashka LLC") == 1.0
+    # generic words meet their translation: Kontsern is Concern, Tongxun Telecommunications
+    assert similarity("АО Концерн Калашников", "Kalashnikov Concern JSC") >= REVIEW_THRESHOLD
+    assert similarity("Zhongxing Tongxun", "Zhongxing Telecommunications") >= REVIEW_THRESHOLD
     # a joint-stock company is not a limited liability one
     assert similarity("АО Ромашка", "Romashka LLC") < REVIEW_THRESHOLD
 
