@@ -32,7 +32,7 @@ from functools import lru_cache
 from operator import itemgetter
 
 from service.screening.parts import WORD, Parts
-from service.screening.runs import initials_keys
+from service.screening.runs import LONGEST, SHORTEST, initials_keys
 from service.screening.scoring import RUN_TOGETHER, run_together
 
 DELETIONS_UP_TO = 16  # words this long or shorter are filed under their one-letter deletions
@@ -41,6 +41,7 @@ COMMON_MIN = 50      # ...unless the list is so short that 1 % is a handful
 TWO_TYPOS_FROM = 6   # words this long may pair with a word two edits away (see `scoring`)
 SHORTLIST = 3        # names found by rare keys checked against every key, per name wanted
 
+INITIALS = "^"  # the keys of the initials a name's words give
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -79,7 +80,7 @@ class NameIndex:
         self._compacts.setdefault(number, []).append(parts.compact)
         found = set().union(*keys(parts))
         found.update(("=" + parts.compact[:4], "=>" + parts.compact[-4:]))
-        found.update(initials_keys(parts))
+        found.update(INITIALS + key for key in initials_keys(parts, loose=True))
         postings = self._postings
         for key in found:
             posting = postings.get(key)
@@ -155,7 +156,12 @@ class NameIndex:
         bound applies to them."""
         found: dict[int, float] = {}
         for form in forms:
-            by_initials = [number for key in initials_keys(form)
+            # the names that are the query's initials, and the names the query's short words
+            # are the initials of (initials are filed apart from words: two long names with
+            # the same initials are no evidence of anything)
+            keys = [*initials_keys(form, loose=False), *(
+                INITIALS + token for token in form.tokens if SHORTEST <= len(token) <= LONGEST)]
+            by_initials = [number for key in keys
                            if len(posting := self._postings.get(key, [])) <= common
                            for number in posting]
             spaced = [number for key in ("=" + form.compact[:4], "=>" + form.compact[-4:])

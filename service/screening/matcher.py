@@ -46,7 +46,8 @@ class Hit:
 
 
 def similarity(a: str, b: str) -> float:
-    """Score how likely two names name the same legal person, 0 to 1 (1: equal keys)."""
+    """Score how likely two names name the same legal person, 0 to 1 (1: equal keys): `a` as
+    a vendor writes it, `b` as a list does (initials are read more loosely in `a`)."""
     return _best(_forms(a), _forms(b)).score
 
 

@@ -59,6 +59,8 @@ class Parts:
     compact: str                  # every word run together, to see through spacing
     spaced: int                   # how many words `compact` was made of
     place_abbreviation: str | None = None  # "sz" when the name starts "SZ" for Shenzhen
+    generic: int = 0         # bit i: word i is generic and may have variants (`variants`)
+    first_letters: str = ""  # the words' first letters, to rule runs out quickly (`runs`)
 
 
 @lru_cache(maxsize=131072)
@@ -82,13 +84,16 @@ def parse(name: str) -> Parts:
     kept = [word for word in dict.fromkeys(core) if word not in STOPWORDS] or core
     numeric = tuple(_is_number(word, i) for i, word in enumerate(kept))
     weights = tuple(_weight(word, number) for word, number in zip(kept, numeric, strict=True))
+    generic = tuple(_generic(word) for word in kept)
     return Parts(
         key=name_key(name) if len(name) > MAX_CHARS or qualifiers else " ".join(spelled),
         tokens=tuple(kept), weights=weights,
-        unpaired=tuple(WORD if _generic(w) else v for w, v in zip(kept, weights, strict=True)),
+        unpaired=tuple(WORD if g else v for g, v in zip(generic, weights, strict=True)),
         numeric=numeric,
         legal=tuple(sorted(set(legal))), places=frozenset(places), compact="".join(raw),
-        spaced=len(raw), place_abbreviation=abbreviation)
+        spaced=len(raw), place_abbreviation=abbreviation,
+        generic=sum(1 << i for i, word in enumerate(kept) if word in GENERIC),
+        first_letters="".join(sorted({word[0] for word in kept})))
 
 
 def _read_qualifier(found: list[str], legal: list[str], places: set[str],

@@ -8,16 +8,20 @@ the firm's own name, its Hanyu Pinyin without tones and with the syllables run t
 "Zhong Xing" still meets "zhongxing": the matcher pairs a word with neighbouring words run
 together (`scoring`).
 
-Pinyin comes from pypinyin (MIT, kept): it reads a character by the phrase it stands in ("银行",
-bank, is "yinhang", not "yinxing"), which no table of one reading per character can. A name
-translated rather than transliterated ("海康威视" is "Hikvision") cannot be reached this way.
+Pinyin comes from anyascii (ISC, kept), which also reads every other script here (`normalise`):
+each character's most common Mandarin reading. pypinyin reads a character by the phrase it
+stands in ("长城" is "changcheng", not "zhangcheng"), but its phrase dictionary costs each
+process about 45 MB, which would take a CSL-sized import past its 300 MB; and a character read
+another way differs by a letter or two, which the typo rule absorbs ("zhangcheng" still meets
+"Changcheng"). A name translated rather than transliterated ("海康威视" is "Hikvision") cannot
+be reached this way.
 """
 
 from __future__ import annotations
 
 import re
 
-from pypinyin import lazy_pinyin
+from anyascii import anyascii
 
 from service.screening import cjk
 
@@ -45,5 +49,4 @@ def _latin(run: str) -> str:
 def _word(part: str) -> str:
     if part.isascii():  # a place `cjk` has already named in Latin letters
         return part
-    return (cjk.TRADE_MEANINGS.get(part) or cjk.PLACES.get(part)
-            or "".join(lazy_pinyin(part)))
+    return cjk.TRADE_MEANINGS.get(part) or cjk.PLACES.get(part) or anyascii(part).casefold()

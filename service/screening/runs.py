@@ -1,10 +1,14 @@
 """One word of a name standing for a run of the other name's words.
 
-- **Initials** ("SMIC", Semiconductor Manufacturing International Corporation): a word of two to
-  six letters spells the first letters of a run of the other name's words, in order. Inside the
-  run a generic word or a place may be left out ("CETC", China Electronics Technology Group
-  Corporation, leaves out Group), a distinctive word never; the last letter may be the legal
-  form's ("C" for Corporation). A word of two letters must spell its run exactly.
+- **Initials** ("ZTE", Zhongxing Telecommunications Equipment): a word of two to six letters
+  spells the first letters of a run of the other name's words, in order. A word of four letters
+  or more may also leave out a generic word or a place inside the run ("CETC", China
+  Electronics Technology Group Corporation, leaves out Group), never a distinctive word, and
+  take its last letter from the legal form ("SMIC", Semiconductor Manufacturing International
+  Corporation). Shorter ones must spell their run exactly. That looser reading is for a vendor's
+  word against a listed name only (`loose`): the lists carry thousands of acronyms, and a
+  vendor's long name that spelled one of them by leaving words out would be chance, not
+  evidence (the list usually carries the full name beside its acronym anyway).
 - **Run together** ("Zhongxing", "Zhong Xing"; "Hikvision", "Hik Vision"): a word of five
   letters or more is two or three neighbouring words of the other name written as one, within
   the typo rule of `scoring`.
@@ -20,6 +24,7 @@ from collections.abc import Callable
 from service.screening.parts import WORD, Parts
 
 SHORTEST, LONGEST = 2, 6  # letters of a word read as initials
+LOOSE_FROM = 4  # letters of initials that may leave words out or end with the legal form
 MAX_KEYS = 8  # initials a name is filed under
 JOINED_FROM = 5  # letters of a word read as neighbouring words run together
 MAX_EDITS = 2  # as in `scoring`: run-together words differ by a typo at most
@@ -29,16 +34,19 @@ MAX_EDITS = 2  # as in `scoring`: run-together words differ by a typo at most
 Run = tuple[Parts, int, Parts, tuple[int, ...]]
 
 
-def acronyms(short: Parts, long: Parts, used_short: set[int], used_long: set[int]) -> list[Run]:
-    """Unpaired words of `short` that are the initials of a run of unpaired words of `long`;
-    marks the words they use as used."""
+def acronyms(short: Parts, long: Parts, used_short: set[int], used_long: set[int],
+             loose: bool) -> list[Run]:
+    """Unpaired words of `short` that are the initials of a run of unpaired words of `long`,
+    read loosely or not (see above); marks the words they use as used."""
     found: list[Run] = []
-    starts = _first_letters(long.tokens, used_long)
+    if len(long.tokens) - len(used_long) < 2:
+        return found
+    starts = long.first_letters
     for i, word in enumerate(short.tokens):
         if i in used_short or word[0] not in starts or not SHORTEST <= len(word) <= LONGEST \
                 or not word.isalpha():
             continue
-        run = _spelled(word, long, used_long)
+        run = _spelled(word, long, used_long, loose)
         if run:
             found.append((short, i, long, run))
             used_short.add(i)
@@ -46,8 +54,8 @@ def acronyms(short: Parts, long: Parts, used_short: set[int], used_long: set[int
     return found
 
 
-def _spelled(word: str, long: Parts, used: set[int]) -> tuple[int, ...] | None:
-    exact = len(word) == SHORTEST
+def _spelled(word: str, long: Parts, used: set[int], loose: bool) -> tuple[int, ...] | None:
+    exact = not loose or len(word) < LOOSE_FROM
     legal = "" if exact else "".join(code[0] for code in long.legal)
     tokens = long.tokens
 
@@ -78,7 +86,9 @@ def joined(a: Parts, b: Parts, used_a: set[int], used_b: set[int],
     together, with how similar; marks the words they use as used."""
     found: list[tuple[Run, float]] = []
     tokens = b.tokens
-    starts = _first_letters(tokens, used_b)
+    if len(tokens) - len(used_b) < 2:
+        return found
+    starts = b.first_letters
     for i, word in enumerate(a.tokens):
         if i in used_a or len(word) < JOINED_FROM or word[0] not in starts or a.numeric[i]:
             continue
@@ -92,18 +102,16 @@ def joined(a: Parts, b: Parts, used_a: set[int], used_b: set[int],
     return found
 
 
-def _first_letters(tokens: tuple[str, ...], used: set[int]) -> set[str]:
-    return {token[0] for k, token in enumerate(tokens) if k not in used}
-
-
 def _joined_run(word: str, tokens: tuple[str, ...], size: int, used: set[int],
                 similar: Callable[[str, str], float]) -> tuple[tuple[int, ...], float] | None:
+    first, length = word[0], len(word)
     for start in range(len(tokens) - size + 1):
-        if tokens[start][0] != word[0]:
+        head = tokens[start]
+        if head[0] != first or len(head) >= length:
             continue
         run = tuple(range(start, start + size))
         letters = sum(len(tokens[k]) for k in run)
-        if abs(letters - len(word)) > MAX_EDITS or not used.isdisjoint(run):
+        if abs(letters - length) > MAX_EDITS or not used.isdisjoint(run):
             continue
         similarity = similar(word, "".join(tokens[k] for k in run))
         if similarity:
@@ -111,31 +119,34 @@ def _joined_run(word: str, tokens: tuple[str, ...], size: int, used: set[int],
     return None
 
 
-def initials_keys(parts: Parts) -> set[str]:
+def initials_keys(parts: Parts, loose: bool) -> set[str]:
     """The initials (three to six letters) a name's runs of words can give, as `acronyms`
     reads them: runs of two words or more from the first word (or the second, after a place or
-    a generic word), generic words and places inside kept or left out, the legal form's letter
-    at the end or not."""
+    a generic word); if `loose`, from four letters, generic words and places inside kept or
+    left out and the legal form's letter at the end or not."""
     tokens = parts.tokens
     if len(tokens) < 2 or not all(t.isascii() and t[:1].isalpha() for t in tokens):
         return set()
     legal = {code[0] for code in parts.legal}
     found: set[str] = set()
 
-    def walk(k: int, letters: str, words: int) -> None:
+    def keep(letters: str, skipped: bool) -> None:
+        if len(letters) >= 3 and (not skipped or loose and len(letters) >= LOOSE_FROM):
+            found.add(letters)
+
+    def walk(k: int, letters: str, skipped: bool) -> None:
         if len(found) >= MAX_KEYS or len(letters) > LONGEST:
             return
-        if words >= 2 and len(letters) >= 3:
-            found.add(letters)
-        for letter in legal:
-            if words >= 2 and 3 <= len(letters) + 1 <= LONGEST:
-                found.add(letters + letter)
+        keep(letters, skipped)
+        if loose and len(letters) >= 2:
+            for letter in legal:
+                keep(letters + letter, True)
         if k < len(tokens):
-            walk(k + 1, letters + tokens[k][0], words + 1)
-            if parts.weights[k] < WORD and letters:
-                walk(k + 1, letters, words)
+            walk(k + 1, letters + tokens[k][0], skipped)
+            if loose and parts.weights[k] < WORD:
+                walk(k + 1, letters, True)
 
-    walk(1, tokens[0][0], 1)
+    walk(1, tokens[0][0], False)
     if parts.weights[0] < WORD:  # a place or a generic word first may be left out
-        walk(2, tokens[1][0], 1)
+        walk(2, tokens[1][0], False)
     return found

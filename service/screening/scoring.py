@@ -87,14 +87,16 @@ def run_together(a: str, b: str) -> float:
 
 
 def align(a: Parts, b: Parts) -> Alignment:
-    """Pair up the words of two names and score them, conflicts included."""
+    """Pair up the words of two names, `a` the vendor's and `b` the listed one, and score them,
+    conflicts included. Only initials are read one way round (`runs`)."""
     pairs, variants = _pairs(a, b)
     used_a = {i for i, _, _ in pairs}
     used_b = {j for _, j, _ in pairs}
     spelled: list[runs.Run] = []
     joined: list[tuple[runs.Run, float]] = []
     if len(used_a) < len(a.tokens) and len(used_b) < len(b.tokens):
-        spelled = runs.acronyms(a, b, used_a, used_b) + runs.acronyms(b, a, used_b, used_a)
+        spelled = (runs.acronyms(a, b, used_a, used_b, loose=True)
+                   + runs.acronyms(b, a, used_b, used_a, loose=False))
         joined = (runs.joined(a, b, used_a, used_b, word_similarity)
                   + runs.joined(b, a, used_b, used_a, word_similarity))
     left_a = tuple(i for i in range(len(a.tokens)) if i not in used_a)
@@ -184,9 +186,9 @@ def _paired_similarity(pairs: list[tuple[int, int, float]],
 def _pairs(a: Parts, b: Parts) -> tuple[list[tuple[int, int, float]], bool]:
     """The greedy assignment of words, and whether a pair of word variants is in it."""
     candidates: list[tuple[float, int, int, bool]] = []
-    generic_b = [more > weight for more, weight in zip(b.unpaired, b.weights, strict=True)]
+    generic_b = b.generic
     for i, x in enumerate(a.tokens):
-        number, size, generic = a.numeric[i], len(x), a.unpaired[i] > a.weights[i]
+        number, size, generic = a.numeric[i], len(x), a.generic >> i & 1
         for j, y in enumerate(b.tokens):
             if x == y:
                 candidates.append((1.0, i, j, False))
@@ -194,7 +196,7 @@ def _pairs(a: Parts, b: Parts) -> tuple[list[tuple[int, int, float]], bool]:
                 continue
             elif abs(size - len(y)) <= MAX_EDITS and (similarity := word_similarity(x, y)):
                 candidates.append((similarity, i, j, False))
-            elif generic and generic_b[j] and (similarity := variant(x, y)):
+            elif generic and generic_b >> j & 1 and (similarity := variant(x, y)):
                 candidates.append((similarity, i, j, True))
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
     used_a: set[int] = set()
