@@ -72,6 +72,16 @@ def test_a_viewer_reads_the_evidence_side_by_side_without_the_buttons(
     assert 'name="verdict"' not in page and 'name="match_id"' not in page
 
 
+def test_the_evidence_says_in_words_why_the_names_matched(
+        api: Api, signed_in: Callable[[str], Browser]) -> None:
+    api.pending_for("Huawei")  # the brand alone
+    api.pending_for("华为技术")  # Chinese characters, read in Latin letters
+    page = signed_in("viewer").get("/review").text
+    assert "Why it matched" in page
+    assert "brand or short name contained in the longer name" in page
+    assert "vendor name transliterated from CJK" in page
+
+
 def test_an_editor_dismisses_a_match_with_its_reason(
         api: Api, signed_in: Callable[[str], Browser]) -> None:
     match_id = api.pending_for("Hauwei Technologies Co., Ltd.")
