@@ -20,17 +20,14 @@ from __future__ import annotations
 import csv
 import os
 import sys
-import time
 from collections import defaultdict
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
 from bench import show
-from bench.names import quality
-from service.screening.matcher import REVIEW_THRESHOLD, similarity
-from service.screening.normalise import name_key
-from service.screening.parts import parse
+from bench.names import cold_pass, quality
+from service.screening.matcher import REVIEW_THRESHOLD
 
 PAIRS = Path(os.environ.get("CSL_PAIRS",
                             Path(__file__).resolve().parent / "data/csl_pairs/pairs.csv"))
@@ -43,15 +40,6 @@ EXAMPLES = 15
 def load(path: Path = PAIRS) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-
-
-def _pass(rows: list[dict[str, str]]) -> tuple[list[float], float]:
-    parse.cache_clear()
-    name_key.cache_clear()
-    start = time.perf_counter()
-    # the alias as a vendor would write it, against the main name as the list has it
-    scores = [similarity(row["name2"], row["name1"]) for row in rows]
-    return scores, time.perf_counter() - start
 
 
 def _misses(rows: list[dict[str, str]], scores: list[float]) -> list[str]:
@@ -80,7 +68,7 @@ def run(path: Path = PAIRS) -> dict[str, Any]:
         by_set[row["set"]].append(index)
     for name, picked in sorted(by_set.items()):
         subset = [rows[i] for i in picked]
-        passes = [_pass(subset) for _ in range(ROUNDS)]
+        passes = [cold_pass(subset, vendor="name2", listed="name1") for _ in range(ROUNDS)]
         for i, score in zip(picked, passes[0][0], strict=True):
             scores[i] = score
         figures = quality(subset, passes[0][0])
