@@ -5,13 +5,18 @@ one word of the other, most similar pairs first (a greedy assignment). A pair co
 spelling similarity and with the weights of both words. Words are the same word only within a
 typo: one edit (optimal string alignment, so a swap of neighbours is one edit) per three
 letters, two at most, so "Trafalgura" is Trafigura but "Petromechanical" is not
-Petrochemical. Numbers and words of one or two letters must be equal. A word may also be the
-initials of several words of the other name ("PLA", People's Liberation Army). Words left
-unpaired count against the score with their weight. When each name has a word the other
+Petrochemical. Numbers and words of one or two letters must be equal. Two generic words may
+also be variants of one word ("Telecom", "Telecommunications"; see `variants`), and a word may
+stand for a run of the other name's words, as their initials ("PLA", People's Liberation Army)
+or written together ("Zhongxing", "Zhong Xing"; see `runs`). Words left unpaired count against
+the score with their weight. When each name has a word the other
 lacks, a generic word counts in full (`Parts.unpaired`): "Trust Bank" and "Banking", "Oil" and
 "Gas" name different businesses. When only one name has more words, it may be the same company
 named more fully ("Hikvision Digital Technology"), and a generic extra word costs less than a
-distinctive one.
+distinctive one. When all that one name has more is generic words and places, and the other
+has a distinctive word, the shorter is a brand or short name of the longer ("Acme", "Shenzhen
+Acme Information Technology") and scores at least `BRAND` times its pairs' similarity: enough
+for a person to look.
 
 Two names spaced differently ("Good Will" and "Goodwill", "SiemensAG") are also compared run
 together; that comparison wins when it finds them `RUN_TOGETHER` similar.
