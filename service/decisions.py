@@ -44,6 +44,11 @@ def _device(snapshot: Snapshot, view: View, ref: DeviceRef
                            [{"field": "device.id", "message": "unknown device"}])
     if model_id is not None:
         model = view.models.get(model_id)
+        if model is None and model_id in view.orphans:
+            field = "device.id" if ref.id is not None else "device.model_id"
+            raise NotFound(f"The vendor of device model {model_id!r} is withdrawn; move the "
+                           "model to a current vendor (PATCH its vendor_id) to ask again.",
+                           [{"field": field, "message": "the model's vendor is withdrawn"}])
         if model is None:
             raise NotFound(f"No device model has id {model_id!r}.",
                            [{"field": "device.model_id", "message": "unknown model"}])

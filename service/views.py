@@ -38,6 +38,7 @@ class View:
     models: dict[str, el.Model] = field(default_factory=dict)
     model_vendor: dict[str, str] = field(default_factory=dict)
     model_by_key: dict[tuple[str, str], str] = field(default_factory=dict)
+    orphans: set[str] = field(default_factory=set)  # models of a withdrawn vendor
     updates: dict[str, el.Update] = field(default_factory=dict)
     parties: dict[str, el.Party] = field(default_factory=dict)
     licences_by_vendor: dict[str, tuple[el.Licence, ...]] = field(default_factory=dict)
@@ -130,6 +131,9 @@ def build_view(records: Records, known_at: datetime | None) -> View:
         for brand in vendor.brands:
             view.vendor_by_key.setdefault(name_key(brand), vendor.id)
     for row in as_of(records.models, known_at):
+        if row.vendor_id not in view.vendors:  # withdrawn with its vendor: no party to judge
+            view.orphans.add(row.id)
+            continue
         view.models[row.id] = el.Model(row.id, row.name, row.device_class, row.available_from)
         view.model_vendor[row.id] = row.vendor_id
         view.model_by_key[(row.vendor_id, name_key(row.name))] = row.id

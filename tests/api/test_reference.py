@@ -65,3 +65,21 @@ def test_devices_register_idempotently(client, keys):
     answer = client.post("/api/v1/decisions", headers=keys["ota"], json={
         "device": {"id": "SN-1"}, "update": PATCH})
     assert answer.json["verdict"] == "allow"
+
+
+def test_a_withdrawn_vendors_devices_are_unknown_not_an_error(client, keys):
+    vendor = client.post("/api/v1/vendors", json={"name": "Acme"}, headers=keys["editor"]).json
+    model = client.post("/api/v1/models", headers=keys["editor"], json={
+        "vendor_id": vendor["id"], "name": "A1", "device_class": "handset"}).json
+    client.post("/api/v1/devices", json=[{"id": "SN-ACME-1", "model_id": model["id"]}],
+                headers=keys["editor"])
+    assert client.delete(f"/api/v1/vendors/{vendor['id']}",
+                         headers=keys["editor"]).status_code == 200
+    for device, field in (({"id": "SN-ACME-1"}, "device.id"),
+                          ({"model_id": model["id"]}, "device.model_id")):
+        answer = client.post("/api/v1/decisions", headers=keys["ota"], json={
+            "device": device, "update": PATCH | {"version": "2019-06-05"},
+            "at": "2020-01-01T00:00:00Z"})
+        assert answer.status_code == 404, answer.json
+        assert answer.json["errors"][0]["field"] == field
+        assert "withdrawn" in answer.json["detail"]
