@@ -42,6 +42,8 @@ class Settings:
     decision_log_queue: int = 20000
     decision_log_flush_ms: float = 20.0
     web_workers: int = 2
+    # Threads per web worker: requests waiting on the decision log's group commit hold one.
+    web_threads: int = 8
     queue_name: str = "default"  # the RQ queue the worker serves (tests use one per test)
     # Feeds: how long to wait, how much to take, and how big a drop waits for a person.
     feed_connect_timeout: float = 10.0

@@ -172,7 +172,8 @@ def _web(args: argparse.Namespace) -> int:
     # SIGTERM, a worker still starting misses the signal; it is killed after 5 s instead of
     # holding the shutdown until the supervisor's SIGKILL (in-flight requests take far less).
     Granian("service:create_app", factory=True, interface=Interfaces.WSGI, address=args.host,
-            port=args.port, workers=settings.web_workers, blocking_threads=8, websockets=False,
+            port=args.port, workers=settings.web_workers, blocking_threads=settings.web_threads,
+            websockets=False,
             respawn_failed_workers=True, workers_kill_timeout=5,
             log_level=LogLevels(logging.getLevelName(level).lower()),
             log_dictconfig=logs.dict_config(level, settings.log_format),
