@@ -32,7 +32,7 @@ TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 def run(workdir: Path, redis_url: str) -> dict[str, Any]:
     url = f"sqlite:///{workdir / 'dashboard.db'}"
     settings = Settings(database_url=url, redis_url=redis_url, follow_snapshots=False,
-                        decision_log_spool="", var_dir=str(workdir), queue_name="bench-dash")
+                        decision_log_journal="", var_dir=str(workdir), queue_name="bench-dash")
     upgrade(url)
     load_into_database(settings)
     create_user(url, "bench", "admin", PASSWORD, "bench", clock.now())

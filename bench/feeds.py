@@ -68,7 +68,7 @@ def _child(work: Path) -> dict[str, Any]:
 
     feed = work / "csl.json"
     settings = Settings(database_url=f"sqlite:///{work / 'bench.db'}", redis_url="",
-                        var_dir=str(work), decision_log_spool="", feed_file_dir=str(work))
+                        var_dir=str(work), decision_log_journal="", feed_file_dir=str(work))
     upgrade(settings.database_url)
     add_source(settings.database_url, feed)
     _add_vendors(settings.database_url, feed)

@@ -64,7 +64,7 @@ def _import_csl(server: Server) -> dict[str, Any]:
     generate(feed, "csl-json", entries=20_000, names=60_000)
     settings = Settings(database_url=f"sqlite:///{server.database}", redis_url=server.redis_url,
                         var_dir=str(server.database.parent),
-                        feed_file_dir=str(server.database.parent), decision_log_spool="")
+                        feed_file_dir=str(server.database.parent), decision_log_journal="")
     source_id = add_source(settings.database_url, feed)
     done = refresh(settings, source_id, None, "bench", lambda: datetime.now(UTC))
     started = time.perf_counter()

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from config.settings import Settings
-from service import clock, decisions
+from service import clock
 from service import eligibility as el
 from service.api.schemas import DecisionRequest, DeviceClass, UpdateKind
+from service.decisions.judge import decide
+from service.decisions.resolve import resolve
 from service.demo_loader import load_into_database
 from service.screening.normalise import name_key
 from service.snapshot import Snapshot, build_snapshot
@@ -56,7 +58,7 @@ def repeated_pool(snapshot: Snapshot, pol: el.Policy, rng: random.Random) -> lis
         for update_id in sorted(view.updates):
             req = DecisionRequest.model_validate(
                 {"device": {"model_id": model_id}, "update": {"id": update_id}})
-            key, party, model, update = decisions.resolve(snapshot, view, req)
+            key, party, model, update = resolve(snapshot, view, req)
             base = rng.choice(INSTANTS)
             licences = view.licences_by_vendor.get(party.vendor_id or "", ())
             first = el.evaluate(el.Case(party, model, update, licences), base, pol)
@@ -130,7 +132,7 @@ def distinct_cases(rng: random.Random, count: int) -> list[tuple[el.Case, dateti
 
 def _time_repeated(snapshot: Snapshot, pool: list[tuple[Any, ...]], pol: el.Policy,
                    reps: int) -> float:
-    view, decide, version = snapshot.current, decisions.decide, snapshot.data_version
+    view, version = snapshot.current, snapshot.data_version
     start = time.perf_counter_ns()
     for _ in range(reps):
         for key, party, model, update, at in pool:

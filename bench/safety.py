@@ -121,7 +121,7 @@ def _activation(server: Server) -> dict[str, Any]:
         "addresses": [], "start_date": "2019-01-01", "end_date": None,
         "federal_register_notice": None}]}))
     settings = Settings(database_url=f"sqlite:///{server.database}", redis_url=server.redis_url,
-                        var_dir=str(folder), feed_file_dir=str(folder), decision_log_spool="")
+                        var_dir=str(folder), feed_file_dir=str(folder), decision_log_journal="")
     source_id = add_source(settings.database_url, feed, "src_safety")
     done = refresh(settings, source_id, None, "bench", lambda: datetime.now(UTC))
     acknowledged, version = time.perf_counter(), int(done["data_version"])

@@ -35,12 +35,13 @@ class Settings:
     snapshot_poll_seconds: float = 0.5
     follow_snapshots: bool = True  # follow other processes' writes (tests turn it off)
     decision_log_batch: int = 500
-    # Where answers are kept on disk while the database cannot take them, under `var_dir`
-    # unless absolute (every process of one deployment, and only those, replays it); empty:
-    # no spool.
-    decision_log_spool: str = "spool"
+    # The decision journal: the folder, under `var_dir` unless absolute, where each answer is
+    # fsynced before it is given, and shipped to the database from every `decision_log_ship_ms`.
+    # It must outlive the process (every process of one host uses the same folder, and only
+    # those). Empty: no journal; each answer waits for its database transaction instead.
+    decision_log_journal: str = "decision-journal"
+    decision_log_ship_ms: float = 200.0
     decision_log_queue: int = 20000
-    decision_log_flush_ms: float = 20.0
     web_workers: int = 2
     # Threads per web worker: requests waiting on the decision log's group commit hold one.
     web_threads: int = 8
@@ -83,8 +84,10 @@ class Settings:
     list_names: Mapping[str, str] = field(default_factory=lambda: dict(LIST_NAMES))
 
     @property
-    def spool_dir(self) -> Path | None:
-        return Path(self.var_dir) / self.decision_log_spool if self.decision_log_spool else None
+    def journal_dir(self) -> Path | None:
+        if not self.decision_log_journal:
+            return None
+        return Path(self.var_dir) / self.decision_log_journal
 
     @property
     def feed_dir(self) -> Path:

@@ -16,6 +16,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
     """Build the app from the environment's settings, with `overrides` applied on top."""
     from config.settings import from_env
     from service import api, dashboard, errors, extensions, health, idempotency, logs
+    from service.decisions.wsgi import LeanDecisions
 
     settings = (settings or from_env()).with_overrides(overrides)
     app = Flask(__name__, static_folder=None)  # the dashboard serves its own files
@@ -27,4 +28,6 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
     app.register_blueprint(health.bp)
     api.init_app(app)
     dashboard.init_app(app, settings)
+    # The decisions' lean route answers the plain requests ahead of Flask (service.decisions).
+    app.wsgi_app = LeanDecisions(app.extensions["eligibility"], app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -11,7 +11,7 @@ from flask import current_app
 
 from config.settings import Settings
 from service import outbox
-from service.decision_log import DecisionLog
+from service.decisions.log import DecisionLog
 from service.eligibility import Policy
 from service.metrics import POST_COMMIT_FAILURES
 from service.snapshot import SnapshotHolder
@@ -53,6 +53,13 @@ class Services:
                 log.exception("could not serve data version %s yet; the poll catches up",
                               data_version)
         outbox.relay_quietly(self.settings, self.clock())
+
+    def start(self) -> None:
+        """Start this process's threads (after any fork): following new data versions, unless
+        the settings say not to, and shipping the decision journal."""
+        if self.settings.follow_snapshots:
+            self.snapshots.start()
+        self.decision_log.start()
 
     def out_of_touch(self, now: datetime) -> bool:
         return self.snapshots.out_of_touch(now, self.staleness_limit)

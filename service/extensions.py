@@ -8,29 +8,31 @@ from werkzeug.http import http_date
 from config.settings import Settings
 from service import clock
 from service.context import Services
-from service.decision_log import DecisionLog
+from service.decisions.journal import Journal
+from service.decisions.log import DecisionLog
 from service.eligibility import Policy
 from service.snapshot import SnapshotHolder
 from service.sources.freshness import Freshness
-from service.spool import Spool
 
 
 def init_app(app: Flask, settings: Settings) -> None:
     holder = SnapshotHolder(settings.database_url, settings.redis_url,
                             settings.snapshot_poll_seconds, clock.now)
-    if settings.follow_snapshots:
-        app.before_request(holder.start)
-    app.after_request(stamp_date)
-    app.extensions["eligibility"] = Services(
+    decision_log = DecisionLog(
+        settings.database_url, settings.decision_log_batch, settings.decision_log_queue,
+        Journal(settings.journal_dir) if settings.journal_dir else None,
+        settings.decision_log_ship_ms / 1000)
+    services = Services(
         settings=settings,
         snapshots=holder,
-        decision_log=DecisionLog(
-            settings.database_url, settings.decision_log_batch, settings.decision_log_queue,
-            Spool(settings.spool_dir) if settings.spool_dir else None),
+        decision_log=decision_log,
         policy=Policy(settings.list_effects, settings.stale_policy, settings.list_names),
         clock=clock.now,
         freshness=Freshness(settings.database_url),
     )
+    app.extensions["eligibility"] = services
+    app.before_request(services.start)
+    app.after_request(stamp_date)
 
 
 def stamp_date(response: Response) -> Response:

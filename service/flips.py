@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from config.settings import Settings
 from service import eligibility as el
 from service import outbox
-from service.decisions import iso
+from service.jsonio import iso
 from service.snapshot import build_snapshot
 from service.sources.freshness import Freshness
 from service.store.db import write_session

@@ -31,7 +31,7 @@ from flask import Flask, Response, g, request
 from sqlalchemy.orm import Session
 
 from service.context import services
-from service.decision_log import new_request_id
+from service.decisions.log import new_request_id
 from service.errors import InFlight, InvalidInput
 from service.store.db import write_session
 from service.store.pipeline import IdempotencyKey

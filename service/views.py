@@ -25,7 +25,7 @@ from service.store import models as m
 from service.store.reads import Records
 
 if TYPE_CHECKING:
-    from service.decisions import Judged
+    from service.decisions.judged import Judged
 
 V = TypeVar("V", bound=m.Versioned)
 

@@ -137,7 +137,7 @@ def make_settings(database_url: str, redis_url: str, **overrides: Any) -> Settin
     # A queue of its own per database, so no test's jobs are ever run against another's data.
     queue = "tests-" + hashlib.sha1(database_url.encode()).hexdigest()[:10]
     base = Settings(database_url=database_url, redis_url=redis_url, follow_snapshots=False,
-                    decision_log_spool="", queue_name=queue)
+                    decision_log_journal="", queue_name=queue)
     return base.with_overrides(overrides)
 
 

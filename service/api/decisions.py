@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, g
 from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 
-from service import answers, idempotency
+from service import idempotency
 from service.api.resources import json_response
 from service.api.schemas import DecisionRequest
 from service.auth import Role, requires
 from service.context import Services, services
+from service.decisions import render
+from service.decisions.answer import answer_batch, answer_one
 from service.errors import Conflict, InvalidInput, NotFound
+from service.logs import request_id
 from service.parsing import json_body, validate
 
 bp = Blueprint("decisions", __name__)
@@ -39,11 +43,25 @@ def create_decision() -> Response:
     req = validate(DecisionRequest, raw)
     now = ctx.clock()
     held = idempotency.current()
-    body = _given_before(ctx, held) or answers.answer_one(
-        ctx, raw, req, now, g.key_id, held.decision_id if held else None)
-    response = json_response(body)
-    age = answers.max_age(body, now, req.at or now, ctx.settings.max_cache_seconds)
-    response.headers["Cache-Control"] = f"private, max-age={age}"
+    given = _given_before(ctx, held)
+    if given is not None:  # as first given: its window is read back from its answer
+        until = given["valid_until"]
+        age = render.max_age(until and datetime.fromisoformat(until), now, req.at or now,
+                             ctx.settings.max_cache_seconds)
+        response = json_response(given)
+        response.headers["Cache-Control"] = f"private, max-age={age}"
+        return response
+    body, judged = answer_one(ctx, raw, req, now, g.key_id, held.decision_id if held else None)
+    return decision_response(body, judged.digest, judged.decision.valid_until, now,
+                             req.at or now, ctx.settings.max_cache_seconds)
+
+
+def decision_response(body: bytes, digest: str, valid_until: datetime | None, now: datetime,
+                      at: datetime, cap_seconds: int) -> Response:
+    response = Response(body, mimetype="application/json")
+    response.headers["Cache-Control"] = \
+        f"private, max-age={render.max_age(valid_until, now, at, cap_seconds)}"
+    response.headers["ETag"] = render.etag(digest)
     return response
 
 
@@ -70,9 +88,9 @@ def create_batch() -> Response:
         raise Conflict(f"The first request with this Idempotency-Key was answered and logged "
                        f"as {held.decision_id}, but its answer was not kept; read each item "
                        f"with GET /api/v1/decisions/{held.decision_id}.<index>.")
-    results = answers.answer_batch(ctx, items, ctx.clock(), g.key_id,
-                                   held.decision_id if held else None)
-    return json_response({"results": results})
+    return Response(answer_batch(ctx, items, ctx.clock(), g.key_id, request_id(),
+                                 held.decision_id if held else None),
+                    mimetype="application/json")
 
 
 def _given_before(ctx: Services, held: idempotency.Claim | None) -> dict[str, Any] | None:

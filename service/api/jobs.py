@@ -18,10 +18,9 @@ from service.api.resources import json_response, listing
 from service.api.writes import transaction
 from service.auth import Role, requires
 from service.context import services
-from service.decisions import iso
 from service.errors import InvalidInput
 from service.job_queue import STATUSES
-from service.jsonio import dumps
+from service.jsonio import dumps, iso
 
 bp = Blueprint("jobs", __name__)
 

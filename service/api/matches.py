@@ -19,8 +19,8 @@ from service.api.schemas import PRINTABLE, Strict
 from service.api.writes import transaction
 from service.auth import Role, requires
 from service.context import services
-from service.decisions import iso
 from service.errors import Conflict, NotFound
+from service.jsonio import iso
 from service.matching import decide
 from service.parsing import parse
 from service.store.db import read_session

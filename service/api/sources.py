@@ -25,9 +25,9 @@ from service.api.source_schemas import ApprovalIn, SourceIn, SourcePatch
 from service.api.writes import Tx, transaction
 from service.auth import Role, requires
 from service.context import services
-from service.decisions import iso
 from service.errors import Conflict, InvalidInput, NotFound
 from service.feeds.reach import FeedRefused, Reach, check_url
+from service.jsonio import iso
 from service.parsing import parse, validate
 from service.sources.freshness import Age
 from service.sources.refresh import refresh_json

@@ -1,7 +1,8 @@
 """The decision simulator: the answer an OTA server would get, without giving it to anyone.
 
-The request is validated by the API's schema and judged by the API's own code (`answers.judge`),
-but it is neither logged nor counted: it is not a decision given to a device.
+The request is validated by the API's schema and judged by the API's own code
+(`service.decisions.judge`), but it is neither logged nor counted: it is not a decision given to
+a device.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 import orjson
 from flask import request
 
-from service import answers, decisions
 from service.api.schemas import DecisionRequest
 from service.auth import Role
 from service.context import Services, services
@@ -21,7 +21,11 @@ from service.dashboard.blueprint import bp, page, render
 from service.dashboard.simulator_form import SimulatorForm
 from service.dashboard.timeline import Drawn
 from service.dashboard.vendors import draw
+from service.decisions.judge import judge
+from service.decisions.render import render as render_answer
+from service.decisions.resolve import resolve
 from service.errors import ServiceError, Unavailable
+from service.jsonio import iso
 from service.parsing import validate
 
 SIMULATED = "simulation"  # the decision id shown: no logged decision has it
@@ -62,9 +66,10 @@ def simulator() -> tuple[str, int]:
 def simulate(ctx: Services, req: DecisionRequest) -> Simulated:
     """Judge `req` as the API would, now, and draw its vendor's timeline with its window."""
     snapshot, now = ctx.snapshots.current, ctx.clock()
-    body, judged = answers.judge(ctx, snapshot, req, SIMULATED, now)
+    judged = judge(ctx, snapshot, req, now)
+    body = orjson.loads(render_answer(judged, SIMULATED, iso(req.at or now), iso(now)))
     view = snapshot.view(req.known_at)
-    _, party, _, _ = decisions.resolve(snapshot, view, req)
+    _, party, _, _ = resolve(snapshot, view, req)
     decision = judged.decision
     drawn = None
     if party.vendor_id is not None:

@@ -65,7 +65,7 @@ def test_with_the_database_out_of_reach_every_refusal_says_when_to_retry(tmp_pat
     blocker.write_text("a file where the database's folder should be")
     app = create_app(settings=Settings(database_url=f"sqlite:///{blocker}/service.db",
                                        redis_url=redis_url, follow_snapshots=False,
-                                       decision_log_spool=""))
+                                       decision_log_journal=""))
     client = app.test_client()
     key = {"Authorization": "Bearer elk_any"}
     for answer in (client.get("/api/v1/vendors", headers=key),
@@ -85,7 +85,7 @@ def test_with_the_database_out_of_reach_every_refusal_says_when_to_retry(tmp_pat
 def test_with_the_job_queue_out_of_reach_the_refusal_says_when_to_retry(database_url, keys):
     app = create_app(settings=Settings(database_url=database_url,
                                        redis_url="redis://127.0.0.1:9/0",
-                                       follow_snapshots=False, decision_log_spool=""))
+                                       follow_snapshots=False, decision_log_journal=""))
     answer = app.test_client().get("/api/v1/jobs", headers=keys["admin"])
     assert (answer.status_code, answer.mimetype) == (503, PROBLEM)
     assert re.fullmatch(r"[0-9]+", answer.headers["Retry-After"])

@@ -78,7 +78,7 @@ def fuzz(var: Path, args: argparse.Namespace) -> int:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(ELIG_VAR_DIR=str(var),
                DATABASE_URL=args.database_url or f"sqlite:///{var}/service.db",
-               ELIG_DECISION_LOG_SPOOL=str(var / "spool"), ELIG_WEB_WORKERS="1")
+               ELIG_DECISION_LOG_JOURNAL=str(var / "decision-journal"), ELIG_WEB_WORKERS="1")
     redis = EmbeddedRedis(var / "redis")
     env["REDIS_URL"] = redis.start()
     try:

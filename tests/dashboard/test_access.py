@@ -238,7 +238,7 @@ def test_throttling_counts_in_redis_across_processes(
 def test_without_redis_sign_ins_still_work_and_are_still_throttled(
         database_url: str, users: dict[str, str]) -> None:
     away = Settings(database_url=database_url, redis_url="redis://127.0.0.1:1/0",
-                    follow_snapshots=False, decision_log_spool="")
+                    follow_snapshots=False, decision_log_journal="")
     browser = Browser(create_app(settings=away).test_client())
     assert browser.login("viewer").status_code == 302
     answers = [Browser(browser.client.application.test_client())

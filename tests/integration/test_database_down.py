@@ -6,12 +6,12 @@ stopped as a crash stops it (`pg_ctl stop -m immediate`) and started again. The 
 limit is set to seconds, so that both sides of it are seen:
 
 - within it, decisions go on from each process's snapshot with the answers they gave before,
-  logged to the spool under `ELIG_VAR_DIR`; `/readyz` says `database: false`; admin writes get
-  a 503 problem+json with `Retry-After`, and write nothing;
+  logged to the decision journal under `ELIG_VAR_DIR`; `/readyz` says `database: false`; admin
+  writes get a 503 problem+json with `Retry-After`, and write nothing;
 - past it, decisions are refused with a 503, never guessed;
 - with the database back, everything resumes without a restart: `/readyz` is ready, writes
   commit, answers follow new data, and every decision answered before or during the outage is
-  in the log as it was given (the spool replayed).
+  in the log as it was given (the journal shipped).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class Askers:
 
     def _ask(self) -> None:
         # A pause between questions keeps the answers to check at a thousand or so; two
-        # threads still make the workers log, spool and replay at the same time.
+        # threads still make the workers log and ship at the same time.
         while not self._stop.wait(PACE):
             for name in QUESTIONS:
                 try:
@@ -126,8 +126,8 @@ def test_decisions_outlive_the_database_within_the_limit_and_all_resumes_unaided
                REDIS_URL=redis_url, ELIG_VAR_DIR=str(tmp_path), ELIG_WEB_WORKERS="2",
                ELIG_STALENESS_LIMIT_HOURS=str(LIMIT / 3600),
                ELIG_QUEUE_NAME=f"tests-dbdown-{secrets.token_hex(4)}")
-    env.pop("ELIG_DECISION_LOG_SPOOL", None)  # the default: `spool` under ELIG_VAR_DIR
-    spool = tmp_path / "spool"
+    env.pop("ELIG_DECISION_LOG_JOURNAL", None)  # the default: under ELIG_VAR_DIR
+    journal = tmp_path / "decision-journal"
     for command in (["db", "upgrade"], ["demo"]):
         subprocess.run([sys.executable, "-m", "service", *command], cwd=ROOT, env=env,
                        check=True, capture_output=True, timeout=120)
@@ -151,7 +151,7 @@ def test_decisions_outlive_the_database_within_the_limit_and_all_resumes_unaided
             assert written.headers["Content-Type"] == "application/problem+json"
             assert int(written.headers["Retry-After"]) > 0
             wait_for(lambda: len(askers.since(stopped)) >= 12, seconds=WITHIN)
-            assert list(spool.glob("decisions-*.jsonl")), "nothing spooled during the outage"
+            assert len(journalled(journal)) >= 2, "the outage's answers are not in the journal"
 
             wait_for(lambda: bool(askers.since(stopped + LIMIT + 3)), seconds=LIMIT + 30)
 
@@ -167,7 +167,8 @@ def test_decisions_outlive_the_database_within_the_limit_and_all_resumes_unaided
             assert listed.status == 201, listed.text
             wait_for(lambda: all(listed_answer(ask(server.url, ota, "unlisted"))
                                  for _ in range(6)), seconds=10)
-            wait_for(lambda: spooled(spool) == [], seconds=30)  # the askers' commits replay it
+            outage = journalled(journal)  # shipped once the database is back
+            wait_for(lambda: not outage & journalled(journal), seconds=30)
             wait_for(lambda: bool(askers.since(ready + RESUMED)), seconds=30)
         assert not askers.failures, askers.failures[:5]
         given = [a for a in [*before.values(), *askers.answers] if a.status == 200]
@@ -197,8 +198,8 @@ def test_decisions_outlive_the_database_within_the_limit_and_all_resumes_unaided
             assert a.body["verdict"] != "allow", a
         else:
             assert content(a.body) == content(before[a.question].body), a
-    # Every decision given is in the log as it was given, the outage's too (the spool
-    # replayed); the write refused during the outage left nothing.
+    # Every decision given is in the log as it was given, the outage's too (the journal
+    # shipped); the write refused during the outage left nothing.
     assert len([a for a in given if stopped <= a.sent < restarted]) >= 12
     for answer, shown in zip(given, fetched, strict=True):
         assert shown.status == 200, (answer.body["decision_id"], shown.text)
@@ -220,8 +221,8 @@ def every_worker_answers(server: WebServer, key: str) -> None:
     wait_for(all_answered, seconds=60)
 
 
-def spooled(spool: Path) -> list[Path]:
-    return [p for p in spool.iterdir() if p.suffix == ".jsonl"] if spool.is_dir() else []
+def journalled(journal: Path) -> set[Path]:
+    return {p for p in journal.iterdir() if p.suffix == ".jsonl"} if journal.is_dir() else set()
 
 
 @dataclass

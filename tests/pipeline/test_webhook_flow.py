@@ -9,7 +9,7 @@ import orjson
 import time_machine
 
 from service import clock
-from service.decisions import iso
+from service.jsonio import iso
 from tests.feeds.feed_server import FeedServer
 from tests.pipeline.conftest import Pipeline
 from tests.webhooks.conftest import Receiver
