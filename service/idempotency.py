@@ -42,7 +42,7 @@ UNSAFE = frozenset({"POST", "PATCH", "DELETE"})
 KEEP = timedelta(hours=24)
 LEASE = timedelta(seconds=60)  # no request takes this long: a claim older than it was lost
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no spaces, as the draft's examples
-_KEPT_HEADERS = ("Content-Type", "Cache-Control", "Location")
+_KEPT_HEADERS = ("Content-Type", "Cache-Control", "ETag", "Location")
 
 
 @dataclass

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, g
+import orjson
+from flask import Blueprint, Response, g, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 
@@ -24,10 +25,10 @@ bp = Blueprint("decisions", __name__)
 
 
 class DecisionId(BaseConverter):
-    """A decision's id in a path, never `batch`: `GET /decisions/batch` is then no decision's,
-    and a 405 whose `Allow` names only what `/decisions/batch` takes (POST)."""
+    """A decision's id in a path, never `batch` or `lookup`: `GET /decisions/batch` is then no
+    decision's, and a 405 whose `Allow` names only what `/decisions/batch` takes (POST)."""
 
-    regex = r"(?!batch\Z)[^/]+"
+    regex = r"(?!(?:batch|lookup)\Z)[^/]+"
 
 
 @bp.record_once
@@ -57,12 +58,74 @@ def create_decision() -> Response:
 
 
 def decision_response(body: bytes, digest: str, valid_until: datetime | None, now: datetime,
-                      at: datetime, cap_seconds: int) -> Response:
+                      at: datetime, cap_seconds: int, scope: str = "private") -> Response:
     response = Response(body, mimetype="application/json")
     response.headers["Cache-Control"] = \
-        f"private, max-age={render.max_age(valid_until, now, at, cap_seconds)}"
+        f"{scope}, max-age={render.max_age(valid_until, now, at, cap_seconds)}"
     response.headers["ETag"] = render.etag(digest)
     return response
+
+
+# The lookup's query parameters, by the request field each stands for.
+LOOKUP = {"device_id": ("device", "id"), "model_id": ("device", "model_id"),
+          "update_id": ("update", "id"), "at": ("at", None), "known_at": ("known_at", None)}
+
+
+@bp.get("/decisions/lookup")
+@requires(Role.OTA)
+def lookup_decision() -> Response:
+    """A decision asked in the URL, for HTTP caches: registered ids only, answered and
+    logged as the POST is. The answer may be kept by a shared cache (per API key) until its
+    max-age; a request that carries the answer's ETag in `If-None-Match` is still a decision
+    given, logged under the id in `Decision-Id`, and answered 304 with no body."""
+    ctx = services()
+    raw, req = _lookup_request()
+    now = ctx.clock()
+    try:
+        body, judged = answer_one(ctx, raw, req, now, g.key_id)
+    except NotFound as error:  # an unknown id: name its query parameter
+        raise NotFound(error.detail, _by_parameter(error.errors)) from None
+    response = decision_response(body, judged.digest, judged.decision.valid_until, now,
+                                 req.at or now, ctx.settings.max_cache_seconds, "public")
+    response.headers["Vary"] = "Authorization"
+    if request.if_none_match.contains_weak(judged.digest):
+        response.headers["Decision-Id"] = orjson.loads(body)["decision_id"]
+        response.set_data(b"")
+        response.status_code = 304
+        del response.headers["Content-Type"]
+    return response
+
+
+def _lookup_request() -> tuple[dict[str, Any], DecisionRequest]:
+    unknown = sorted(set(request.args) - set(LOOKUP))
+    if unknown:
+        raise InvalidInput(f"Unknown query parameters: {', '.join(unknown)}.",
+                           [{"field": name, "message": "not a lookup parameter"}
+                            for name in unknown])
+    raw: dict[str, Any] = {"device": {}, "update": {}}
+    for name, value in request.args.items():
+        field, inner = LOOKUP[name]
+        if inner is None:
+            raw[field] = value
+        else:
+            raw[field][inner] = value
+    try:
+        return raw, validate(DecisionRequest, raw)
+    except InvalidInput as error:
+        errors = _by_parameter(error.errors)
+        names = ", ".join(sorted({e["field"] for e in errors}))
+        raise InvalidInput(f"Some query parameters are invalid or missing: {names}. Give "
+                           "update_id and one of device_id or model_id.", errors) from None
+
+
+def _by_parameter(errors: list[dict[str, str]] | None) -> list[dict[str, str]]:
+    """Field errors named by the lookup's query parameters, not the body's fields; a missing
+    device or update by the parameter most often meant."""
+    fields = {f"{field}.{inner}" if inner else field: name
+              for name, (field, inner) in LOOKUP.items()}
+    fields |= {"device": "model_id", "update": "update_id", "update.supplier": "update_id",
+               "update.kind": "update_id", "update.product": "update_id"}
+    return [{**e, "field": fields.get(e["field"], e["field"])} for e in errors or []]
 
 
 @bp.post("/decisions/batch")

@@ -75,6 +75,7 @@ class Page:
 
 
 _TEXT = "text"  # marks a plain-text answer
+_NOTHING = "nothing"  # marks an answer without a body (304)
 
 # Answers of the routes that are not a `Resource`'s, by endpoint: status -> body. Problems
 # `refusals` does not read from the route (a conflict, an unknown id in a body) are named too.
@@ -86,6 +87,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "decisions.create_decision": {"200": responses.Decision, "404": responses.Problem},
     "decisions.create_batch": {"200": responses.Batch},
     "decisions.get_decision": {"200": responses.DecisionGiven},
+    "decisions.lookup_decision": {"200": responses.Decision, "304": _NOTHING,
+                                  "404": responses.Problem},
     "devices.register_devices": {"200": responses.DeviceRegistration,
                                  "201": responses.DeviceRegistration,
                                  "409": responses.Problem},  # known with another model
@@ -160,6 +163,33 @@ LINKS: dict[str, list[Link]] = {
 }
 # Path and query values: any text without the control characters bodies refuse either.
 _TEXT_VALUE = {"type": "string", "pattern": schemas.PRINTABLE}
+_INSTANT = {"type": "string", "pattern": schemas.PRINTABLE,
+            "description": "An instant (RFC 3339) or a day (YYYY-MM-DD), as in a body."}
+# Query parameters of the routes that read their input from the URL, by endpoint.
+QUERIES: dict[str, list[dict[str, Any]]] = {
+    "decisions.lookup_decision": [
+        {"name": "device_id", "in": "query", "required": False, "schema": _TEXT_VALUE,
+         "description": "A registered device; or give `model_id`."},
+        {"name": "model_id", "in": "query", "required": False, "schema": _TEXT_VALUE,
+         "description": "A registered device model; or give `device_id`."},
+        {"name": "update_id", "in": "query", "required": True, "schema": _TEXT_VALUE,
+         "description": "A registered update."},
+        {"name": "at", "in": "query", "required": False, "schema": _INSTANT,
+         "description": "The instant to judge at; now if left out."},
+        {"name": "known_at", "in": "query", "required": False, "schema": _INSTANT,
+         "description": "Judge with the data as the service knew it then."},
+    ],
+}
+# Headers of a decision's answer, which HTTP caches read.
+_CACHING = {
+    "Cache-Control": {"description": "`private` (`public` on a lookup), with a max-age that "
+                                     "never passes the answer's `valid_until`.",
+                      "required": True, "schema": {"type": "string"}},
+    "ETag": {"description": "Weak; the same for every answer saying the same thing (verdict, "
+                            "basis, reasons, window, data version). Not on an answer replayed "
+                            "for an `Idempotency-Key` after its first request's process died.",
+             "required": False, "schema": {"type": "string"}},
+}
 _LIST_PARAMETERS = [
     {"name": "limit", "in": "query", "required": False,
      "description": "Records per page.",
@@ -269,6 +299,7 @@ def _operation(path: str, method: str, rule: Any, view: Any,
              "description": f"Only records whose {name} is this.",
              "schema": _TEXT_VALUE if values is None else {"type": "string", "enum": values}}
             for name, values in filters.items()]
+    op["parameters"] += QUERIES.get(rule.endpoint, [])
     if (method, path) == ("POST", "/api/v1/devices"):
         op["requestBody"] = _json_body(_DEVICES_BODY)
     body = BODIES.get((method, path))
@@ -286,9 +317,12 @@ def _operation(path: str, method: str, rule: Any, view: Any,
             answer["links"] = {link.name: link.described() for link in links}
         if status in refusals.HEADERS:
             answer["headers"] = refusals.HEADERS[status]
+        if status in ("200", "304") and rule.endpoint in _CACHED:
+            answer["headers"] = _CACHING
     return op
 
 
+_CACHED = {"decisions.create_decision", "decisions.lookup_decision"}
 _IDEMPOTENCY_KEY = {
     "name": idempotency.HEADER, "in": "header", "required": False,
     "description": "Makes a retry safe: the same key with the same request gets the first "
@@ -315,6 +349,8 @@ def _resource_answers(endpoint: str, resource: Resource
 
 
 def _answer(body: Any, description: str) -> dict[str, Any]:
+    if body == _NOTHING:
+        return {"description": description}
     if body == _TEXT:
         return {"description": description, "content": {"text/plain": {"schema": {
             "type": "string"}}}}
