@@ -2,7 +2,8 @@
 
 Builds the app in-process on a temp demo database, calls it as WSGI (no server, no test
 client overhead), times livez, a single decision with and without the decision-log write, and
-a 1,000-item batch, then prints cProfile's top functions by own time for single and batch.
+a 1,000-item batch; then each stage of a single decision on its own (the request's budget in
+µs), and cProfile's top functions by own time for single and batch.
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ from bench.http import SCRIPT
 from bench.server import Server, workspace
 from config.settings import Settings
 from service import clock, create_app
+from service import eligibility as el
+from service.api.schemas import DecisionRequest
+from service.decisions.journal import Journal
+from service.decisions.journal import line as journal_line
+from service.decisions.judge import decide, judge_at, moment
+from service.decisions.log import LogRecord, new_request_id
+from service.decisions.parse import Bodies
+from service.decisions.render import render
+from service.decisions.resolve import resolve
 from service.demo_loader import load_into_database
 from service.keys import create_key
 from service.store.migrate import upgrade
@@ -74,6 +84,42 @@ def _profile(call: Callable[[], bytes], n: int, top: int, title: str) -> None:
     pstats.Stats(profiler).strip_dirs().sort_stats("tottime").print_stats(top)
 
 
+def _stages(app: Any, server: Server, single: bytes, workdir: Path) -> None:
+    """Each stage of a plain single decision on its own, µs per call (the request's budget)."""
+    services = app.extensions["eligibility"]
+    snapshot = services.snapshots.current
+    raw = orjson.loads(single)
+    req = DecisionRequest.model_validate(raw)
+    view = snapshot.view(None)
+    now = clock.now()
+    key, party, model, update = resolve(snapshot, view, req)
+    asked = moment(services, snapshot, now)
+    judged = judge_at(asked, req)
+    bodies = Bodies()
+    journal = Journal(workdir / "stage-journal")
+    record = LogRecord(new_request_id(), now, "key", snapshot.data_version)
+    record.add(None, raw, asked.now_iso, judged)
+    line = journal_line([record.row()], record.bodies)
+    stages: list[tuple[str, Callable[[], Any]]] = [
+        ("auth: key by its hash", lambda: services.snapshots.key(server.api_key)),
+        ("parse: body seen before", lambda: bodies.request(single)),
+        ("parse+validate: new body", lambda: DecisionRequest.model_validate(orjson.loads(single))),
+        ("moment: clock, staleness", lambda: moment(services, snapshot, clock.now())),
+        ("resolve: device, update", lambda: resolve(snapshot, view, req)),
+        ("rules: cached window", lambda: decide(view, key, party, model, update, now,
+                                                 services.policy, False, 1)),
+        ("rules: evaluated afresh", lambda: el.evaluate(
+            el.Case(party, model, update, view.licences_by_vendor.get(party.vendor_id or "", ())),
+            now, services.policy)),
+        ("render: answer bytes", lambda: render(judged, record.id, asked.now_iso, asked.now_iso)),
+        ("log: record, row, line", lambda: journal_line([record.row()], record.bodies)),
+        ("log: append + fdatasync", lambda: journal.append(line)),
+    ]
+    print("\n== a plain single decision, stage by stage (µs per call, one thread) ==")
+    for name, call in stages:
+        print(f"  {name:30s} {_per_call_us(call, 3000 if 'fdatasync' not in name else 300):8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profiling", description=__doc__)
     parser.add_argument("--top", type=int, default=20)
@@ -95,6 +141,7 @@ def main() -> None:
         print(f"single decision, log stubbed  {_per_call_us(one, 2000):9.0f} µs/request")
         print(f"batch of 1,000, log stubbed   {_per_call_us(many, 5) / 1000:9.0f} µs/item")
         services.decision_log.write = write
+        _stages(app, server, single, workdir)
         _profile(one, 1000, top, "single decision (log on; the log's commit runs in its thread)")
         _profile(many, 5, top, "batch of 1,000 items (log on)")
 

@@ -107,6 +107,7 @@ OPERATION_IDS = {
     "health.livez": "getLivez", "health.readyz": "getReadyz", "health.metrics": "getMetrics",
     "openapi.openapi": "getOpenApiDocument",
     "decisions.create_batch": "createDecisionBatch",
+    "decisions.lookup_decision": "getDecisionByQuery",
     "licences.amend": "createLicenceAmendment",
     "webhooks.list_messages": "listWebhookMessages",
 }

@@ -12,6 +12,7 @@ from service.api.schemas import DecisionRequest
 from service.decisions.judge import given, judge_at, moment
 from service.decisions.judged import Judged
 from service.decisions.log import LogRecord, new_request_id
+from service.decisions.parse import SEEN
 from service.decisions.render import render
 from service.errors import ServiceError, Unavailable, problem_body
 from service.jsonio import iso
@@ -50,7 +51,7 @@ def answer_batch(services: Services, items: list[Any], now: datetime, key_id: st
     answered: list[Judged] = []
     for index, item in enumerate(items):
         try:
-            req = validate(DecisionRequest, item, prefix=f"items.{index}")
+            req = SEEN.item(item) or validate(DecisionRequest, item, prefix=f"items.{index}")
             judged = judge_at(asked, req)
         except ServiceError as error:
             results.append(orjson.dumps(_within_item(problem_body(error), f"items.{index}")))

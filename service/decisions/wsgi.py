@@ -27,7 +27,7 @@ from werkzeug.http import http_date
 
 from service.decisions import render
 from service.decisions.answer import answer_batch, answer_one
-from service.decisions.parse import Bodies
+from service.decisions.parse import SEEN
 from service.logs import CORRELATION_ID, SANE_REQUEST_ID
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ class LeanDecisions:
     def __init__(self, services: Services, fallback: WSGIApp) -> None:
         self.services = services
         self.fallback = fallback
-        self.bodies = Bodies()
         self.limit = services.settings.max_body_bytes
         self.batch_limit = services.settings.max_batch_items
 
@@ -104,7 +103,7 @@ class LeanDecisions:
 
     def _single(self, body: bytes, key_id: str
                 ) -> tuple[bytes, list[tuple[str, str]]] | None:
-        found = self.bodies.request(body)
+        found = SEEN.request(body)
         if found is None:
             return None
         raw, req = found
