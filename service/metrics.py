@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import redis
@@ -50,8 +52,24 @@ class WorkCollector(Collector):
             stale.add_metric([source.source_id, source.name], float(source.stale(now)))
         yield age
         yield stale
+        yield from self._journal()
         yield from self._failures()
         yield from self._queue()
+
+    def _journal(self) -> Iterator[Metric]:
+        """The decision-log lag on this host: journal files not yet in the database, and the
+        age of the oldest (each process's current file included)."""
+        folder = self.settings.journal_dir
+        if folder is None:
+            return
+        now = time.time()
+        ages = [now - changed for changed in _changed(folder)]
+        yield GaugeMetricFamily("eligibility_decision_journal_files",
+                                "Decision journal files on this host not yet shipped",
+                                value=len(ages))
+        yield GaugeMetricFamily("eligibility_decision_journal_oldest_seconds",
+                                "Age of the oldest unshipped decision journal file here",
+                                value=max(ages, default=0.0))
 
     def _failures(self) -> Iterator[Metric]:
         from service.sources.failures import streaks
@@ -99,3 +117,12 @@ class WorkCollector(Collector):
         yield GaugeMetricFamily("eligibility_vendors_screening_pending",
                                 "Vendors the matcher in use has not screened yet (their "
                                 "answers are review / screening_pending)", value=unscreened)
+
+
+def _changed(folder: Path) -> Iterator[float]:
+    """When each journal file was last written (a shipper may delete one at any time)."""
+    for path in folder.glob("*.jsonl") if folder.is_dir() else ():
+        try:
+            yield path.stat().st_mtime
+        except FileNotFoundError:
+            continue

@@ -8,6 +8,7 @@ check the log as a client reads it.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 from pathlib import Path
@@ -125,5 +126,8 @@ def test_a_decision_is_readable_at_once_though_not_yet_shipped(database_url, red
                                  headers=keys["ota"], timeout=10)
             assert shown.status_code == 200, shown.text
             assert {**shown.json(), "request": None} == {**answer.json(), "request": None}
+        metrics = requests.get(f"{server.url}/metrics", timeout=10).text
+        waiting = re.search(r"^eligibility_decision_journal_files (\S+)$", metrics, re.M)
+        assert waiting is not None and float(waiting.group(1)) >= 1  # the lag, as scraped
     finally:
         server.stop()
