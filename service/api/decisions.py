@@ -67,15 +67,15 @@ def decision_response(body: bytes, digest: str, valid_until: datetime | None, no
 
 
 # The lookup's query parameters, by the request field each stands for.
-LOOKUP = {"device_id": ("device", "id"), "model_id": ("device", "model_id"),
+LOOKUP = {"model_id": ("device", "model_id"),
           "update_id": ("update", "id"), "at": ("at", None), "known_at": ("known_at", None)}
 
 
 @bp.get("/decisions/lookup")
 @requires(Role.OTA)
 def lookup_decision() -> Response:
-    """A decision asked in the URL, for HTTP caches: registered ids only, answered and
-    logged as the POST is. The answer may be kept by a shared cache (per API key) until its
+    """A decision asked in the URL, for HTTP caches: a registered model and update, answered
+    and logged as the POST is. The answer may be kept by a shared cache (per API key) until its
     max-age; a request that carries the answer's ETag in `If-None-Match` is still a decision
     given, logged under the id in `Decision-Id`, and answered 304 with no body."""
     ctx = services()
@@ -115,7 +115,7 @@ def _lookup_request() -> tuple[dict[str, Any], DecisionRequest]:
         errors = _by_parameter(error.errors)
         names = ", ".join(sorted({e["field"] for e in errors}))
         raise InvalidInput(f"Some query parameters are invalid or missing: {names}. Give "
-                           "update_id and one of device_id or model_id.", errors) from None
+                           "model_id and update_id.", errors) from None
 
 
 def _by_parameter(errors: list[dict[str, str]] | None) -> list[dict[str, str]]:

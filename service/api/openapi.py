@@ -17,7 +17,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Blueprint, Response, current_app
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
 from service import idempotency
@@ -164,21 +164,19 @@ LINKS: dict[str, list[Link]] = {
 }
 # Path and query values: any text without the control characters bodies refuse either.
 _TEXT_VALUE = {"type": "string", "pattern": schemas.PRINTABLE}
-_INSTANT = {"type": "string", "pattern": schemas.PRINTABLE,
-            "description": "An instant (RFC 3339) or a day (YYYY-MM-DD), as in a body."}
 # Query parameters of the routes that read their input from the URL, by endpoint.
 QUERIES: dict[str, list[dict[str, Any]]] = {
     "decisions.lookup_decision": [
-        {"name": "device_id", "in": "query", "required": False, "schema": _TEXT_VALUE,
-         "description": "A registered device; or give `model_id`."},
-        {"name": "model_id", "in": "query", "required": False, "schema": _TEXT_VALUE,
-         "description": "A registered device model; or give `device_id`."},
-        {"name": "update_id", "in": "query", "required": True, "schema": _TEXT_VALUE,
-         "description": "A registered update."},
-        {"name": "at", "in": "query", "required": False, "schema": _INSTANT,
-         "description": "The instant to judge at; now if left out."},
-        {"name": "known_at", "in": "query", "required": False, "schema": _INSTANT,
-         "description": "Judge with the data as the service knew it then."},
+        {"name": "model_id", "in": "query", "required": True, "description":
+         "A registered device model.", "schema": TypeAdapter(schemas.RecordId).json_schema()},
+        {"name": "update_id", "in": "query", "required": True, "description":
+         "A registered update.", "schema": TypeAdapter(schemas.RecordId).json_schema()},
+        {"name": "at", "in": "query", "required": False, "description":
+         "The instant to judge at; now if left out.",
+         "schema": TypeAdapter(schemas.Instant).json_schema()},
+        {"name": "known_at", "in": "query", "required": False, "description":
+         "Judge with the data as the service knew it then.",
+         "schema": TypeAdapter(schemas.Instant).json_schema()},
     ],
 }
 # Headers of a decision's answer, which HTTP caches read.

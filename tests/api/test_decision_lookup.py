@@ -57,7 +57,7 @@ def test_a_revalidation_with_the_etag_is_a_304_and_still_a_logged_decision(demo_
     ({"model_id": "{model_id}", "update_id": "{update_id}", "colour": "red"}, 422, "colour"),
     ({"model_id": "{model_id}", "update_id": "{update_id}", "at": "yesterday"}, 422, "at"),
     ({"model_id": "nobody", "update_id": "{update_id}"}, 404, "model_id"),
-    ({"device_id": "nobody", "update_id": "{update_id}"}, 404, "device_id"),
+    ({"device_id": "SN-P30PRO-0001", "update_id": "{update_id}"}, 422, "device_id"),
     ({"model_id": "{model_id}", "update_id": "nothing"}, 404, "update_id"),
 ])
 def test_a_bad_lookup_is_refused_naming_its_parameter(demo_client, ota, ids, query, status,
