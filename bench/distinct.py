@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 import requests
 
-from bench.server import Server
+from bench.server import Server, await_everywhere
 
 MODELS = 50
 DEVICES = 1000
@@ -40,9 +40,11 @@ def prepare(server: Server, folder: Path) -> tuple[Path, dict[str, Any]]:
     post = _poster(server)
     vendors = [v["id"] for v in _get(server, "/api/v1/vendors?limit=500")["items"]]
     models = [post("/api/v1/models", _model(i, vendors))["id"] for i in range(MODELS)]
+    await_everywhere(server)  # the worker taking the devices checks their models in its own
     devices = [{"id": f"BENCH-{i:04d}", "model_id": models[i % MODELS]} for i in range(DEVICES)]
     post("/api/v1/devices", devices)
     updates = [post("/api/v1/updates", _update(i))["id"] for i in range(UPDATES)]
+    await_everywhere(server)
     rng = random.Random(SEED)
     bodies = [_body(device["id"], rng.choice(updates), rng) for device in devices]
     rng.shuffle(bodies)

@@ -189,6 +189,32 @@ def decision_log_count(database_url: str) -> int:
         return int(conn.execute(sa.text(query)).scalar_one())
 
 
+def data_version(database_url: str) -> int:
+    """The newest committed data version: what every process serves once a write reached it."""
+    with _connection(database_url) as conn:
+        return int(conn.execute(sa.text("SELECT max(number) FROM data_versions")).scalar_one())
+
+
+def await_everywhere(server: Server, timeout: float = 30, in_a_row: int = 10) -> None:
+    """Wait until every web process serves the newest data version.
+
+    A write is in its own process's snapshot when answered; the other processes hear of it
+    through Redis (or their next poll), a moment later. New connections land on any worker,
+    so `in_a_row` fresh-connection answers at the version mean all of them have it.
+    """
+    wanted, seen = data_version(server.url), 0
+    deadline = time.monotonic() + timeout
+    while seen < in_a_row:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"data version {wanted} did not reach every web process "
+                               f"within {timeout} s")
+        ready = requests.get(f"{server.base_url}/readyz", headers={"Connection": "close"},
+                             timeout=10).json()
+        seen = seen + 1 if int(ready.get("data_version") or 0) >= wanted else 0
+        if not seen:
+            time.sleep(0.05)  # bounded by the deadline above
+
+
 def ids(database_url: str, table: str) -> list[str]:
     """The ids of a table's records (for realistic request bodies), less those written with
     the benchmarks' editor key: bodies built from them stay the same whatever ran before."""
