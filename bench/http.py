@@ -60,6 +60,9 @@ def run(server: Server, rounds: int = ROUNDS, seconds: int = DURATION_S) -> dict
     script, fixtures = distinct.prepare(server, server.workdir)
     env = dict(os.environ, BENCH_API_KEY=server.api_key)
     decide, pid = f"{server.base_url}/api/v1/decisions", server.process.pid
+    # Others' work on this shared machine skews the absolute figures; the run itself (wrk and
+    # the server) adds about 3 to the load average read after it.
+    load_before = os.getloadavg()[0]
     with running_bare(server.workdir) as (bare_url, bare):
         targets = {"livez": Target(f"{server.base_url}/livez", None, pid),
                    "decision": Target(decide, SCRIPT, pid),
@@ -75,7 +78,7 @@ def run(server: Server, rounds: int = ROUNDS, seconds: int = DURATION_S) -> dict
                         wrk(binary, target.url, seconds, connections, target.script, env,
                             target.pid))
     return {"answer": {k: answer.get(k) for k in ("verdict", "basis", "valid_until")},
-            **fixtures, **summary(runs)}
+            **fixtures, **summary(runs), "load_1min": [load_before, os.getloadavg()[0]]}
 
 
 def summary(runs: dict[tuple[str, int], list[dict[str, float]]]) -> dict[str, Any]:
