@@ -4,7 +4,9 @@ Each round runs, at 16 and then at 64 connections, 5 s each of: `/livez`, the on
 decision (`decision.lua`), 1,000 distinct decisions (`bench.distinct`), and `bench.bare` (the
 constant answer granian and WSGI alone can give, served with the same workers and threads).
 Ratios are taken per round, side by side, and the medians reported; so is the server's CPU
-time per request (its whole process tree; PostgreSQL's own processes are not in it).
+time per request (its whole process tree; PostgreSQL's own processes are not in it), and
+the share of the machine's CPU that went elsewhere meanwhile (other work skews absolute
+figures; on PostgreSQL, its backends are in that share).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import requests
 
 from bench import distinct
+from bench.cpu import Others
 from bench.server import Server, running_bare
 from bench.wrk import ensure_wrk, wrk
 
@@ -60,9 +63,6 @@ def run(server: Server, rounds: int = ROUNDS, seconds: int = DURATION_S) -> dict
     script, fixtures = distinct.prepare(server, server.workdir)
     env = dict(os.environ, BENCH_API_KEY=server.api_key)
     decide, pid = f"{server.base_url}/api/v1/decisions", server.process.pid
-    # Others' work on this shared machine skews the absolute figures; the run itself (wrk and
-    # the server) adds about 3 to the load average read after it.
-    load_before = os.getloadavg()[0]
     with running_bare(server.workdir) as (bare_url, bare):
         targets = {"livez": Target(f"{server.base_url}/livez", None, pid),
                    "decision": Target(decide, SCRIPT, pid),
@@ -70,6 +70,7 @@ def run(server: Server, rounds: int = ROUNDS, seconds: int = DURATION_S) -> dict
                    "bare": Target(f"{bare_url}/", None, bare.pid)}
         for target in targets.values():  # warm-up: imports, caches, connections
             wrk(binary, target.url, 2, 16, target.script, env)
+        others = Others([pid, bare.pid])
         runs: dict[tuple[str, int], list[dict[str, float]]] = {}
         for _ in range(rounds):
             for connections in CONNECTIONS:
@@ -77,8 +78,10 @@ def run(server: Server, rounds: int = ROUNDS, seconds: int = DURATION_S) -> dict
                     runs.setdefault((name, connections), []).append(
                         wrk(binary, target.url, seconds, connections, target.script, env,
                             target.pid))
+        elsewhere = others.share()
     return {"answer": {k: answer.get(k) for k in ("verdict", "basis", "valid_until")},
-            **fixtures, **summary(runs), "load_1min": [load_before, os.getloadavg()[0]]}
+            **fixtures, **summary(runs),
+            "cpu_share_elsewhere": elsewhere}
 
 
 def summary(runs: dict[tuple[str, int], list[dict[str, float]]]) -> dict[str, Any]:

@@ -83,7 +83,8 @@ def _more_http(web: dict[str, Any] | None, prefix: str) -> str:
             f" {prefix}decision_vs_bare_64={web['decision_vs_bare_64']:.2f}"
             f" (≥ {TARGETS['decision_vs_bare']})"
             f" {prefix}server_cpu_us_per_req={cpu} (at 16)"
-            f" {prefix}http_failures={web['failures']:.0f} (target 0)")
+            f" {prefix}http_failures={web['failures']:.0f} (target 0)"
+            f" {prefix}cpu_used_elsewhere={web['cpu_share_elsewhere']:.0%} (of the machine)")
 
 
 def _pipeline(results: Results) -> str:
