@@ -1,15 +1,19 @@
 """`python -m bench`: the benchmarks of docs/performance.md; the ratios on the very last line.
 
 The in-process rules benchmark runs first, alone on the machine; then one real server (granian,
-as production runs it) serves the single-decision and the batch benchmarks in turn.
+as production runs it) serves the single-decision and the batch benchmarks in turn, on SQLite.
+When `DATABASE_URL` names a PostgreSQL database, a second server on a fresh database next to it
+(and on `REDIS_URL`, if set) serves the single-decision and batch benchmarks again.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from bench import (
@@ -19,15 +23,15 @@ from bench import (
     http,
     names,
     pairs,
+    pgdb,
     propagation,
     rules,
     safety,
     screening,
 )
-from bench.server import running_server, workspace
+from bench.ratios import ratios_line
+from bench.server import Server, running_server, workspace
 
-TARGETS = {"rules_repeated": 200_000, "rules_distinct": 20_000, "rps_ratio": 0.85,
-           "p99_ratio": 2.0, "batch": 50_000}
 NAMES = ["rules", "names", "pairs", "screening", "feeds", "dashboard", "http", "batch",
          "propagation", "safety"]
 OFFLINE = {  # benchmarks that need no server: (title, function)
@@ -58,71 +62,54 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _rate(result: dict[str, Any] | None, key: str, target: str) -> str:
-    if not result or key not in result:
-        return "n/a" + (f"({_why(result)})" if result is not None else "(not run)")
-    value = result[key]
-    return f"{value:,.0f}/s ({value / TARGETS[target]:.2f}× target)"
+SERVED = {  # benchmarks against a running server: (title, function)
+    "http": ("single decisions vs /livez and a bare WSGI app (wrk, 16 and 64 connections, "
+             f"{http.DURATION_S} s runs, {http.ROUNDS} rounds)", http.run),
+    "batch": ("batch decisions (1,000 items, 4 client threads, ~5 s)", batch.run),
+    "propagation": ("a restricting change reaching every web process (10 rounds)",
+                    propagation.run),
+    "safety": ("what must never happen: 5xx to writes, duplicates, late allows", safety.run),
+}
 
 
-def _why(result: dict[str, Any]) -> str:
-    return "skipped" if "skipped" in result else "error"
+def _served(served: list[str], workdir: Path, redis_url: str, database_url: str = "",
+            prefix: str = "") -> dict[str, dict[str, Any]]:
+    """Run the `served` benchmarks against one server; their results under `prefix`+name."""
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        with running_server(workdir, redis_url, database_url) as server:
+            print(f"\nserver: granian, {server.workers} workers at {server.base_url}, "
+                  f"{_engine(server)}, Redis {redis_url}")
+            for name in served:
+                title, bench = SERVED[name]
+                shown = f"PostgreSQL: {title}" if prefix else title
+                results[prefix + name] = _guarded(shown, _bound(bench, server))
+    except Exception as exc:  # the server did not start: say so, keep the last line
+        print(f"\nthe server benchmarks could not run: {exc}")
+        for name in served:
+            results.setdefault(prefix + name, {"error": str(exc)})
+    return results
 
 
-def ratios_line(results: dict[str, dict[str, Any]]) -> str:
-    web = results.get("http")
-    rps = f"{web['rps_ratio']:.2f}" if web and "rps_ratio" in web else "n/a"
-    p99 = f"{web['p99_ratio']:.2f}" if web and "p99_ratio" in web else "n/a"
-    logged = results.get("batch", {}).get("log_exact")
-    rule = results.get("rules")
-    return (f"ratios: rules_repeated={_rate(rule, 'repeated_per_s', 'rules_repeated')}"
-            f" rules_distinct={_rate(rule, 'distinct_per_s', 'rules_distinct')}"
-            f" decision_vs_livez_rps={rps} (target ≥ {TARGETS['rps_ratio']})"
-            f" p99_ratio={p99} (target ≤ {TARGETS['p99_ratio']:g})"
-            f" batch={_rate(results.get('batch'), 'decisions_per_s', 'batch')}"
-            f" batch_log_exact={'n/a' if logged is None else 'yes' if logged else 'NO'}"
-            f" {_pipeline_ratios(results)}")
+def _on_postgres(served: list[str], url: str, workdir: Path, redis_url: str
+                 ) -> dict[str, dict[str, Any]]:
+    """The `served` benchmarks again, on a fresh database on `url`'s PostgreSQL server."""
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        with pgdb.fresh_database(url) as fresh:
+            results = _served(served, workdir, redis_url, fresh, "pg_")
+    except Exception as exc:  # no database could be made (or dropped): the rest still counts
+        print(f"\nthe PostgreSQL database for the benchmarks: {exc}")
+    return results or {f"pg_{name}": {"error": "no PostgreSQL database"} for name in served}
 
 
-def _figure(result: dict[str, Any] | None, key: str, unit: str, target: str) -> str:
-    if not result or key not in result:
-        return "n/a" + (f"({_why(result)})" if result is not None else "(not run)")
-    value = result[key]
-    shown = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-    return f"{shown}{unit} (target {target})"
+def _bound(bench: Callable[[Server], dict[str, Any]], server: Server
+           ) -> Callable[[], dict[str, Any]]:
+    return lambda: bench(server)
 
 
-def _pipeline_ratios(results: dict[str, dict[str, Any]]) -> str:
-    named, screen = results.get("names"), results.get("screening")
-    feed, spread = results.get("feeds"), results.get("propagation")
-    own = results.get("pairs")  # review_load: matches per 1,000 vendors on no list
-    return (f"names_company_f1={_figure(named, 'company_f1', '', '≥ 0.93')}"
-            f" names_company_recall={_figure(named, 'company_recall', '', '≥ 0.95')}"
-            f" names_company_precision={_figure(named, 'company_precision', '', '≥ 0.85')}"
-            f" names_pairs={_figure(named, 'pairs_per_s', '/s', '≥ 10,000/s')}"
-            f" own_sdn_recall={_figure(own, 'sdn_recall', '', '≥ 0.95')}"
-            f" own_sdn_precision={_figure(own, 'sdn_precision', '', '≥ 0.85')}"
-            f" own_un_recall={_figure(own, 'un_recall', '', '≥ 0.95')}"
-            f" own_pairs={_figure(own, 'sdn_pairs_per_s', '/s', '≥ 10,000/s')}"
-            f" screen_full={_figure(screen, 'full_screen_s', ' s', '≤ 10 s')}"
-            f" review_load={_figure(screen, 'full_unrelated_review_per_1000', '', 'none set')}"
-            f" screen_changed_100={_figure(screen, 'changed_100_s', ' s', '≤ 1 s')}"
-            f" feed_import={_figure(feed, 'import_s', ' s', '≤ 10 s')}"
-            f" feed_peak_rss={_figure(feed, 'peak_rss_mb', ' MB', '≤ 300 MB')}"
-            f" restricting_change_everywhere="
-            f"{_figure(spread, 'visible_everywhere_max_s', ' s', '≤ 1 s')}"
-            f" dashboard_slowest_page="
-            f"{_figure(results.get('dashboard'), 'slowest_ms', ' ms', '≤ 200 ms')}"
-            f" {_safety(results.get('safety'))}")
-
-
-def _safety(result: dict[str, Any] | None) -> str:
-    if not result or "answers_5xx" not in result:
-        return "safety=n/a"
-    return (f"writes_5xx={result['answers_5xx']} (target 0)"
-            f" write_duplicates={result['duplicates']} (target 0)"
-            f" allowed_after_listing={result['allowed_after_vendor_201']}"
-            f"+{result['allowed_naming_the_new_version']} (target 0)")
+def _engine(server: Server) -> str:
+    return "PostgreSQL" if server.database is None else "SQLite"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,29 +132,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         served = [name for name in ("http", "batch", "propagation", "safety")
                   if name in wanted]
         if served:
-            try:
-                with running_server(workdir, redis_url) as server:
-                    print(f"\nserver: granian, {server.workers} workers at {server.base_url}")
-                    if "http" in served:
-                        results["http"] = _guarded(
-                            "single decision vs /livez (wrk -t1 -c16 -d5s, 3 rounds)",
-                            lambda: http.run(server))
-                    if "batch" in served:
-                        results["batch"] = _guarded(
-                            "batch decisions (1,000 items, 4 client threads, ~5 s)",
-                            lambda: batch.run(server))
-                    if "propagation" in served:
-                        results["propagation"] = _guarded(
-                            "a restricting change reaching every web process (10 rounds)",
-                            lambda: propagation.run(server))
-                    if "safety" in served:
-                        results["safety"] = _guarded(
-                            "what must never happen: 5xx to writes, duplicates, late allows",
-                            lambda: safety.run(server))
-            except Exception as exc:  # the server did not start: say so, keep the last line
-                print(f"\nthe server benchmarks could not run: {exc}")
-                for name in served:
-                    results.setdefault(name, {"error": str(exc)})
+            results.update(_served(served, workdir, redis_url))
+        pg_url, pg_served = pgdb.postgres_url(), [n for n in served if n in ("http", "batch")]
+        if pg_url and pg_served:
+            results.update(_on_postgres(pg_served, pg_url, workdir,
+                                        os.environ.get("REDIS_URL") or redis_url))
     print()
     print(ratios_line(results), flush=True)
     return 0

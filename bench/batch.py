@@ -41,8 +41,8 @@ INLINE_UPDATES: list[dict[str, Any]] = [
 
 def batch_items(server: Server, count: int = ITEMS, seed: int = 7) -> list[dict[str, Any]]:
     rng = random.Random(seed)
-    devices, models = ids(server.database, "devices"), ids(server.database, "device_models")
-    updates = ids(server.database, "updates")
+    devices, models = ids(server.url, "devices"), ids(server.url, "device_models")
+    updates = ids(server.url, "updates")
     start = datetime(2016, 1, 1, tzinfo=UTC)
     items = []
     for i in range(count):
@@ -88,14 +88,14 @@ def run(server: Server, seconds: float = DURATION_S, threads: int = THREADS) -> 
         warm = requests.post(url, data=body, headers=headers, timeout=120)
         if warm.status_code != 200:
             raise RuntimeError(f"the batch request failed: {warm.status_code} {warm.text[:500]}")
-    before = decision_log_count(server.database)
+    before = decision_log_count(server.url)
     began = time.perf_counter()
     deadline = time.monotonic() + seconds
     with ThreadPoolExecutor(threads) as pool:
         futures = [pool.submit(_client, url, headers, body, deadline) for _ in range(threads)]
         per_thread = [f.result() for f in futures]
     elapsed = time.perf_counter() - began
-    grown = decision_log_count(server.database) - before
+    grown = decision_log_count(server.url) - before
     totals = {k: sum(c[k] for c in per_thread) for k in ("requests", "decisions", "problems",
                                                          "failed")}
     return {

@@ -54,7 +54,8 @@ def run(workdir: Path, redis_url: str) -> dict[str, Any]:
 def _crawl(app: Any, client: Any, limit: int = 80) -> list[str]:
     urls = app.url_map.bind("localhost")
     kinds: dict[str, int] = {}
-    queue, seen = ["/"], []
+    queue: list[str] = ["/"]
+    seen: list[str] = []
     while queue and len(seen) < limit:
         path = queue.pop(0)
         if path in seen:

@@ -1,76 +1,41 @@
-"""Single decisions over HTTP against `GET /livez` on the same running server, with `wrk`.
+"""Single decisions over HTTP against `GET /livez` and a bare WSGI app, side by side, with `wrk`.
 
-Rounds alternate livez and decision runs (`-t1 -c16 -d5s --latency`); the ratios are taken
-per round, side by side, and the medians reported.
+Each round runs, at 16 and then at 64 connections, 5 s each of: `/livez`, the one repeated
+decision (`decision.lua`), 1,000 distinct decisions (`bench.distinct`), and `bench.bare` (the
+constant answer granian and WSGI alone can give, served with the same workers and threads).
+Ratios are taken per round, side by side, and the medians reported; so is the server's CPU
+time per request (its whole process tree; PostgreSQL's own processes are not in it), and
+the share of the machine's CPU that went elsewhere meanwhile (other work skews absolute
+figures; on PostgreSQL, its backends are in that share).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import statistics
-import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from bench.server import Server
+from bench import distinct
+from bench.cpu import Others
+from bench.server import Server, running_bare
+from bench.wrk import ensure_wrk, wrk
 
 ROUNDS = 3
 DURATION_S = 5
-WRK_ARGS = ["-t1", "-c16", "--latency"]
+CONNECTIONS = (16, 64)
 SCRIPT = Path(__file__).resolve().parent / "decision.lua"
-_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
-def ensure_wrk() -> str | None:
-    """Return wrk's path; install it with apt-get when running as root; None if impossible."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    print("wrk is not installed; install it with: apt-get install -y wrk", flush=True)
-    if os.geteuid() != 0:
-        return None
-    print("running as root: trying `apt-get install -y wrk`", flush=True)
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for step in (["install", "-y", "wrk"], ["update"], ["install", "-y", "wrk"]):
-        try:
-            subprocess.run(["apt-get", *step], env=env, capture_output=True, timeout=300)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            print(f"apt-get {' '.join(step)} failed: {exc}", flush=True)
-        if shutil.which("wrk"):
-            break
-    return shutil.which("wrk")
-
-
-def parse_wrk(output: str) -> dict[str, float]:
-    """Requests/s, p99 latency (ms), completed requests and non-2xx answers from wrk's output."""
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    p99 = re.search(r"^\s*99(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE)
-    total = re.search(r"(\d+) requests in", output)
-    if rps is None or p99 is None or total is None:
-        raise RuntimeError(f"could not read wrk's output:\n{output}")
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                       output)
-    return {"rps": float(rps.group(1)), "p99_ms": float(p99.group(1)) * _UNIT_MS[p99.group(2)],
-            "requests": float(total.group(1)),
-            "non2xx": float(non2xx.group(1)) if non2xx else 0.0,
-            "socket_errors": float(sum(map(int, errors.groups()))) if errors else 0.0}
-
-
-def wrk(binary: str, url: str, seconds: int, script: Path | None = None,
-        env: dict[str, str] | None = None) -> dict[str, float]:
-    args = [binary, *WRK_ARGS, f"-d{seconds}s"]
-    if script is not None:
-        args += ["-s", str(script)]
-    done = subprocess.run([*args, url], env=env, capture_output=True, text=True,
-                          timeout=seconds + 60)
-    if done.returncode != 0:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr}")
-    return parse_wrk(done.stdout)
+@dataclass(frozen=True)
+class Target:
+    url: str
+    script: Path | None
+    pid: int | None  # whose process tree's CPU time a request costs
 
 
 def check_decision(server: Server) -> dict[str, Any]:
@@ -92,26 +57,67 @@ def run(server: Server, rounds: int = ROUNDS, seconds: int = DURATION_S) -> dict
     if binary is None:
         return {"skipped": "wrk is not installed and cannot be installed here (not root); "
                            "run `apt-get install -y wrk` and try again"}
+    if server.workdir is None or server.process is None:
+        raise RuntimeError("the HTTP benchmark needs a server it started (workdir, process)")
     answer = check_decision(server)
-    livez, decide = f"{server.base_url}/livez", f"{server.base_url}/api/v1/decisions"
+    script, fixtures = distinct.prepare(server, server.workdir)
     env = dict(os.environ, BENCH_API_KEY=server.api_key)
-    wrk(binary, livez, 2)  # warm-up both paths: imports, caches, connections
-    wrk(binary, decide, 2, SCRIPT, env)
-    livez_runs: list[dict[str, float]] = []
-    decision_runs: list[dict[str, float]] = []
-    for _ in range(rounds):
-        livez_runs.append(wrk(binary, livez, seconds))
-        decision_runs.append(wrk(binary, decide, seconds, SCRIPT, env))
-    rps_ratios = [d["rps"] / lv["rps"] for d, lv in zip(decision_runs, livez_runs, strict=True)]
-    p99_ratios = [d["p99_ms"] / lv["p99_ms"]
-                  for d, lv in zip(decision_runs, livez_runs, strict=True)]
-    return {
-        "answer": {k: answer.get(k) for k in ("verdict", "basis", "valid_until")},
-        "livez_rps": statistics.median(r["rps"] for r in livez_runs),
-        "decision_rps": statistics.median(r["rps"] for r in decision_runs),
-        "livez_p99_ms": statistics.median(r["p99_ms"] for r in livez_runs),
-        "decision_p99_ms": statistics.median(r["p99_ms"] for r in decision_runs),
-        "rps_ratio": statistics.median(rps_ratios), "rps_ratios": rps_ratios,
-        "p99_ratio": statistics.median(p99_ratios), "p99_ratios": p99_ratios,
-        "failures": sum(r["non2xx"] + r["socket_errors"] for r in livez_runs + decision_runs),
-    }
+    decide, pid = f"{server.base_url}/api/v1/decisions", server.process.pid
+    with running_bare(server.workdir) as (bare_url, bare):
+        targets = {"livez": Target(f"{server.base_url}/livez", None, pid),
+                   "decision": Target(decide, SCRIPT, pid),
+                   "distinct": Target(decide, script, pid),
+                   "bare": Target(f"{bare_url}/", None, bare.pid)}
+        for target in targets.values():  # warm-up: imports, caches, connections
+            wrk(binary, target.url, 2, 16, target.script, env)
+        others = Others([pid, bare.pid])
+        runs: dict[tuple[str, int], list[dict[str, float]]] = {}
+        for _ in range(rounds):
+            for connections in CONNECTIONS:
+                for name, target in targets.items():
+                    runs.setdefault((name, connections), []).append(
+                        wrk(binary, target.url, seconds, connections, target.script, env,
+                            target.pid))
+        elsewhere = others.share()
+    return {"answer": {k: answer.get(k) for k in ("verdict", "basis", "valid_until")},
+            **fixtures, **summary(runs),
+            "cpu_share_elsewhere": elsewhere}
+
+
+def summary(runs: dict[tuple[str, int], list[dict[str, float]]]) -> dict[str, Any]:
+    """Medians per kind and connection count, and the per-round ratios' medians."""
+    result: dict[str, Any] = {}
+    for (name, connections), done in runs.items():
+        result[f"{name}_rps_{connections}"] = _median(done, "rps")
+        result[f"{name}_p99_ms_{connections}"] = _median(done, "p99_ms")
+        result[f"cpu_us_{name}_{connections}"] = _median(done, "cpu_us")
+    for connections in CONNECTIONS:
+        livez, decision = runs["livez", connections], runs["decision", connections]
+        pairs = {"": (decision, livez), "distinct_": (runs["distinct", connections], livez)}
+        for prefix, (measured, base) in pairs.items():
+            result[f"{prefix}rps_ratio_{connections}"] = _ratio(measured, base, "rps")
+            result[f"{prefix}p99_ratio_{connections}"] = _ratio(measured, base, "p99_ms")
+        result[f"decision_vs_bare_{connections}"] = _ratio(decision, runs["bare", connections],
+                                                           "rps")
+    result["rps_ratio"], result["p99_ratio"] = result["rps_ratio_16"], result["p99_ratio_16"]
+    result["distinct_rps_ratio"] = result["distinct_rps_ratio_16"]
+    result["distinct_p99_ratio"] = result["distinct_p99_ratio_16"]
+    result["rps_ratios"] = [d["rps"] / lv["rps"] for d, lv in
+                            zip(runs["decision", 16], runs["livez", 16], strict=True)]
+    result["distinct_failures"] = _failures(runs, "distinct")
+    result["failures"] = sum(_failures(runs, name) for name in ("livez", "decision", "distinct",
+                                                                "bare"))
+    return result
+
+
+def _median(done: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in done)
+
+
+def _ratio(measured: list[dict[str, float]], base: list[dict[str, float]], key: str) -> float:
+    return statistics.median(m[key] / b[key] for m, b in zip(measured, base, strict=True))
+
+
+def _failures(runs: dict[tuple[str, int], list[dict[str, float]]], name: str) -> float:
+    return sum(r["non2xx"] + r["socket_errors"] for (kind, _), done in runs.items()
+               if kind == name for r in done)

@@ -60,11 +60,12 @@ def _import_csl(server: Server) -> dict[str, Any]:
     from config.settings import Settings
     from service.sources.refresh import refresh
 
-    feed = server.database.parent / "csl.json"
+    database = server.sqlite_file()
+    feed = database.parent / "csl.json"
     generate(feed, "csl-json", entries=20_000, names=60_000)
-    settings = Settings(database_url=f"sqlite:///{server.database}", redis_url=server.redis_url,
-                        var_dir=str(server.database.parent),
-                        feed_file_dir=str(server.database.parent), decision_log_journal="")
+    settings = Settings(database_url=f"sqlite:///{database}", redis_url=server.redis_url,
+                        var_dir=str(database.parent),
+                        feed_file_dir=str(database.parent), decision_log_journal="")
     source_id = add_source(settings.database_url, feed)
     done = refresh(settings, source_id, None, "bench", lambda: datetime.now(UTC))
     started = time.perf_counter()

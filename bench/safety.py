@@ -70,7 +70,7 @@ def _concurrent_writes(server: Server) -> dict[str, Any]:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    with sqlite3.connect(server.database, timeout=30) as conn:
+    with sqlite3.connect(server.sqlite_file(), timeout=30) as conn:
         stored = conn.execute("SELECT count(DISTINCT id) FROM vendors "
                               "WHERE name LIKE 'Load Test %'").fetchone()[0]
     return {"writes": WRITES, "writers": WRITERS, "writes_per_s": WRITES / elapsed,
@@ -114,13 +114,13 @@ def _activation(server: Server) -> dict[str, Any]:
     model = requests.post(f"{server.base_url}/api/v1/models", headers=editor, timeout=10,
                           json={"vendor_id": vendor["id"], "name": "X1",
                                 "device_class": "handset"}).json()
-    folder = server.database.parent
+    folder = server.sqlite_file().parent
     feed = folder / "listing.json"
     feed.write_text(json.dumps({"results": [{
         "id": "safety-1", "source": SOURCES["EL"], "name": name, "alt_names": [],
         "addresses": [], "start_date": "2019-01-01", "end_date": None,
         "federal_register_notice": None}]}))
-    settings = Settings(database_url=f"sqlite:///{server.database}", redis_url=server.redis_url,
+    settings = Settings(database_url=server.url, redis_url=server.redis_url,
                         var_dir=str(folder), feed_file_dir=str(folder), decision_log_journal="")
     source_id = add_source(settings.database_url, feed, "src_safety")
     done = refresh(settings, source_id, None, "bench", lambda: datetime.now(UTC))

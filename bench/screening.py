@@ -107,7 +107,7 @@ def vendors(rng: random.Random, entries: list[tuple[str, list[str]]]) -> list[li
 
 
 def _screen_all(entries: list[tuple[str, list[str]]],
-                everyone: list[list[str]]) -> tuple[float, dict[str, int]]:
+                everyone: list[list[str]]) -> tuple[float, dict[str, float]]:
     for cache in (parse, name_key, word_keys):
         cache.cache_clear()
     start = time.perf_counter()
