@@ -41,6 +41,11 @@ class Settings:
     # those). Empty: no journal; each answer waits for its database transaction instead.
     decision_log_journal: str = "decision-journal"
     decision_log_ship_ms: float = 200.0
+    # `on`: each answer waits for the journal's fdatasync (a power loss loses nothing given);
+    # `off`: for the kernel to hold it (any process may die, not the machine). `auto`: as
+    # durable as the database it is shipped to: on for PostgreSQL, whose commits fsync; off
+    # for SQLite, whose commits here (WAL, synchronous=NORMAL) survive processes, not power.
+    decision_log_fsync: str = "auto"
     decision_log_queue: int = 20000
     web_workers: int = 2
     # Threads per web worker: requests waiting on the decision log's group commit hold one.
@@ -82,6 +87,15 @@ class Settings:
     login_limit_address: str = "20 per minute; 100 per hour"
     list_effects: Mapping[str, Effect] = field(default_factory=lambda: dict(DEFAULT_EFFECTS))
     list_names: Mapping[str, str] = field(default_factory=lambda: dict(LIST_NAMES))
+
+    @property
+    def journal_fsync(self) -> bool:
+        if self.decision_log_fsync not in ("auto", "on", "off"):
+            raise ValueError(f"ELIG_DECISION_LOG_FSYNC is auto, on or off, not "
+                             f"{self.decision_log_fsync!r}")
+        if self.decision_log_fsync == "auto":
+            return not self.database_url.startswith("sqlite")
+        return self.decision_log_fsync == "on"
 
     @property
     def journal_dir(self) -> Path | None:

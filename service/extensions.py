@@ -20,7 +20,7 @@ def init_app(app: Flask, settings: Settings) -> None:
                             settings.snapshot_poll_seconds, clock.now)
     decision_log = DecisionLog(
         settings.database_url, settings.decision_log_batch, settings.decision_log_queue,
-        Journal(settings.journal_dir) if settings.journal_dir else None,
+        Journal(settings.journal_dir, settings.journal_fsync) if settings.journal_dir else None,
         settings.decision_log_ship_ms / 1000)
     services = Services(
         settings=settings,

@@ -1,15 +1,17 @@
 """The decision journal: each process's answers on local disk, fsynced before they are given.
 
 Every process appends the decision-log lines it commits to a file of its own in one folder of
-the host (`<var>/decision-journal`), one JSON line per group commit, and `fdatasync`s it
-before any answer in the group leaves. A process holds an exclusive `flock` on the file it
+the host (`<var>/decision-journal`), one JSON line per group commit, before any answer in the
+group leaves: written to the kernel, which keeps it whatever process dies, and `fdatasync`ed
+too when the journal is to survive the machine (`Settings.journal_fsync`: on where the
+database it feeds fsyncs its own commits). A process holds an exclusive `flock` on the file it
 writes; the lock goes when the file is sealed (closed) or when the process dies, `kill -9`
 included. Any process of the host may then ship the file to the database: it takes the same
 lock without waiting, so it never reads a file someone still writes, inserts the rows
 idempotently (a shipper that died after the insert leaves a file shipped twice, harmlessly)
 and deletes the file while still holding the lock.
 
-A line torn by a crash in the middle of its write was never acknowledged (its fsync had not
+A line torn by a crash in the middle of its write was never acknowledged (its write had not
 returned): reading skips it.
 """
 
@@ -50,15 +52,16 @@ def read(content: bytes) -> tuple[Rows, Bodies]:
 
 
 class Journal:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, fsync: bool = True) -> None:
         self.directory = directory
+        self.fsync = fsync
         self._lock = threading.Lock()
         self._file: IO[bytes] | None = None
         self._pid = 0
         self._written = 0
 
     def append(self, data: bytes) -> None:
-        """Write `data` to this process's file and fsync it; raise OSError if the disk will
+        """Write `data` to this process's file (and fsync it); raise OSError if the disk will
         not take it (the file is then sealed with its torn tail, and the next append starts
         a new one)."""
         with self._lock:
@@ -66,7 +69,8 @@ class Journal:
             try:
                 out.write(data)
                 out.flush()
-                os.fdatasync(out.fileno())
+                if self.fsync:
+                    os.fdatasync(out.fileno())
             except OSError:
                 self._close()
                 raise

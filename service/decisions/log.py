@@ -10,10 +10,10 @@ first request to find no commit running stores everything waiting, so under load
 requests ride one write. The number of decisions waiting is bounded: under overload callers
 wait for room, and no record is ever dropped. Where a record is stored first:
 
-- With a journal (the default), in the host's decision journal (`journal`), fsynced; a
-  thread of each process ships sealed journal files to the database every
-  `ship_seconds`. An answer then waits for a local fsync, not for the database, and the
-  database being away delays the log without losing it.
+- With a journal (the default), in the host's decision journal (`journal`); a thread of each
+  process ships sealed journal files to the database every `ship_seconds`. An answer then
+  waits for a local write (and fsync), not for the database, and the database being away
+  delays the log without losing it.
 - Without one, in the database itself: each answer waits for its transaction.
 
 Reading a decision back looks in the database, then in the host's journal files, then in the

@@ -149,3 +149,15 @@ def test_the_files_of_a_process_killed_9_are_shipped_by_another(database_url, tm
     assert survivor.ship() == 1  # the dead writer's lock went with it
     assert all(survivor.logged(request_id) for request_id in acknowledged)
     assert stored(database_url) == 20
+
+
+def test_the_journal_is_as_durable_as_the_database_it_feeds_unless_told():
+    from config.settings import Settings
+
+    assert not Settings(database_url="sqlite:///x.db").journal_fsync  # WAL, synchronous=NORMAL
+    assert Settings(database_url="postgresql+psycopg://h/db").journal_fsync  # commits fsync
+    assert Settings(database_url="sqlite:///x.db", decision_log_fsync="on").journal_fsync
+    assert not Settings(database_url="postgresql+psycopg://h/db",
+                        decision_log_fsync="off").journal_fsync
+    with pytest.raises(ValueError, match="auto, on or off"):
+        _ = Settings(decision_log_fsync="sometimes").journal_fsync
