@@ -126,9 +126,14 @@ class Journal:
             return self._file
         # A forked child must not write to, or close, its parent's file: start its own.
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{os.getpid()}-{secrets.token_hex(6)}.jsonl"
-        out = open(path, "ab")
-        fcntl.flock(out, fcntl.LOCK_EX)  # a fresh name: nobody else holds it
+        name = f"{os.getpid()}-{secrets.token_hex(6)}"
+        # Locked under a name shippers do not look at, then renamed (the lock goes with the
+        # file): a shipper finding it unlocked in between would ship it empty and delete it,
+        # and every answer written to it after would be lost.
+        opening = self.directory / f"{name}.opening"
+        out = open(opening, "ab")
+        fcntl.flock(out, fcntl.LOCK_EX)
+        opening.rename(self.directory / f"{name}.jsonl")
         self._file, self._pid, self._written = out, os.getpid(), 0
         return out
 

@@ -7,6 +7,7 @@ import fcntl
 import os
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,3 +162,42 @@ def test_the_journal_is_as_durable_as_the_database_it_feeds_unless_told():
                         decision_log_fsync="off").journal_fsync
     with pytest.raises(ValueError, match="auto, on or off"):
         _ = Settings(decision_log_fsync="sometimes").journal_fsync
+
+
+def test_files_sealed_and_shipped_while_answers_are_written_lose_none(database_url, tmp_path):
+    """Writers, a sealer and a shipper of another process's making, all at once: every
+    acknowledged record reaches the database. (A new file briefly unlocked was once shipped
+    empty and deleted under its writer, which went on writing to the deleted file.)"""
+    folder = tmp_path / "journal"
+    writer = DecisionLog(database_url, 10, 100, Journal(folder))
+    shipper = DecisionLog(database_url, 10, 100, Journal(folder))  # its own locks, as a
+    done = threading.Event()                                       # process of its own
+    written: list[str] = []
+
+    def write(n: int) -> None:
+        for i in range(300):
+            made = record(n * 1000 + i)
+            writer.write(made)
+            written.append(made.id)
+
+    def keep_sealing() -> None:
+        while not done.is_set():
+            writer.journal.seal()  # type: ignore[union-attr]
+
+    def keep_shipping() -> None:
+        while not done.is_set():
+            shipper.journal.ship(shipper._send)  # type: ignore[union-attr]
+
+    churn = [threading.Thread(target=keep_sealing), threading.Thread(target=keep_shipping)]
+    for thread in churn:
+        thread.start()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(write, range(4)))
+    finally:
+        done.set()
+        for thread in churn:
+            thread.join(timeout=30)
+    writer.ship()
+    assert len(written) == 1200
+    assert stored(database_url) == 1200
