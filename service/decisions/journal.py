@@ -17,10 +17,12 @@ returned): reading skips it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +30,7 @@ from typing import IO, Any
 
 import orjson
 
+_OPENING_SECONDS = 60  # a file takes microseconds to open; one this old was left by a crash
 Rows = list[dict[str, Any]]
 Bodies = dict[str, str]
 
@@ -87,6 +90,7 @@ class Journal:
 
         `send` raising stops the round: its file stays for the next one.
         """
+        self._sweep()
         shipped = 0
         for path in sorted(self.directory.glob("*.jsonl")):
             try:
@@ -104,6 +108,14 @@ class Journal:
                 path.unlink()
                 shipped += 1
         return shipped
+
+    def _sweep(self) -> None:
+        """Delete the files of processes that died while opening them (nothing is written to
+        one before it is renamed into view); only old ones, never one being opened now."""
+        for path in self.directory.glob("*.opening"):
+            with contextlib.suppress(FileNotFoundError):
+                if time.time() - path.stat().st_mtime > _OPENING_SECONDS:
+                    path.unlink()
 
     def pending(self) -> int:
         """How many files are on disk, the one being written included."""
@@ -132,8 +144,12 @@ class Journal:
         # and every answer written to it after would be lost.
         opening = self.directory / f"{name}.opening"
         out = open(opening, "ab")
-        fcntl.flock(out, fcntl.LOCK_EX)
-        opening.rename(self.directory / f"{name}.jsonl")
+        try:
+            fcntl.flock(out, fcntl.LOCK_EX)
+            opening.rename(self.directory / f"{name}.jsonl")
+        except OSError:
+            out.close()
+            raise
         self._file, self._pid, self._written = out, os.getpid(), 0
         return out
 
