@@ -10,6 +10,7 @@ reads `holder.current`, an attribute swapped atomically.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -138,10 +139,16 @@ class SnapshotHolder:
                     if current_data_version(session) <= snapshot.data_version:
                         self.confirmed_at = self.clock()
                         return snapshot
+            gc.unfreeze()  # the snapshot being replaced may be collected again
             snapshot = build_snapshot(self.database_url, self.clock())
             view = snapshot.current  # ready to screen inline names before it serves any
             view.screener = screener_for(view.listed)
             self._current = snapshot
+            # Out of the collector's sight until the next rebuild: the snapshot holds most of
+            # a process's objects, which a full collection would otherwise walk again and
+            # again under load (pauses of tens of ms in the p99 of distinct decisions).
+            gc.collect()
+            gc.freeze()
             DATA_VERSION.set(snapshot.data_version)
             SNAPSHOT_BUILT.set(snapshot.built_at.timestamp())
             self.confirmed_at = snapshot.built_at
