@@ -34,6 +34,10 @@ class Settings:
     staleness_limit_hours: float = 48.0
     snapshot_poll_seconds: float = 0.5
     follow_snapshots: bool = True  # follow other processes' writes (tests turn it off)
+    # Keep each snapshot out of the garbage collector's full passes (`gc.freeze`) until the
+    # next rebuild. `python -m service web` turns it on for its workers; elsewhere (jobs, the
+    # tests' in-process apps) other objects would be frozen with it.
+    snapshot_gc_freeze: bool = False
     decision_log_batch: int = 500
     # The decision journal: the folder, under `var_dir` unless absolute, where each answer is
     # fsynced before it is given, and shipped to the database from every `decision_log_ship_ms`.

@@ -164,6 +164,7 @@ def _web(args: argparse.Namespace) -> int:
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
+    os.environ.setdefault("ELIG_SNAPSHOT_GC_FREEZE", "true")  # its workers serve, nothing else
     settings = from_env()
     level = _log_level(settings, args)
     # A worker that dies (OOM killer, a crash in native code) is replaced; without this,

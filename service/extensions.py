@@ -17,7 +17,7 @@ from service.sources.freshness import Freshness
 
 def init_app(app: Flask, settings: Settings) -> None:
     holder = SnapshotHolder(settings.database_url, settings.redis_url,
-                            settings.snapshot_poll_seconds, clock.now)
+                            settings.snapshot_poll_seconds, clock.now, settings.snapshot_gc_freeze)
     decision_log = DecisionLog(
         settings.database_url, settings.decision_log_batch, settings.decision_log_queue,
         Journal(settings.journal_dir, settings.journal_fsync) if settings.journal_dir else None,

@@ -109,8 +109,9 @@ class SnapshotHolder:
     """Holds this process's snapshot and keeps it current."""
 
     def __init__(self, database_url: str, redis_url: str, poll_seconds: float,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], gc_freeze: bool = False) -> None:
         self.database_url = database_url
+        self.gc_freeze = gc_freeze
         self.redis_url = redis_url
         self.poll_seconds = poll_seconds
         self.clock = clock
@@ -139,16 +140,18 @@ class SnapshotHolder:
                     if current_data_version(session) <= snapshot.data_version:
                         self.confirmed_at = self.clock()
                         return snapshot
-            gc.unfreeze()  # the snapshot being replaced may be collected again
+            if self.gc_freeze:
+                gc.unfreeze()  # the snapshot being replaced may be collected again
             snapshot = build_snapshot(self.database_url, self.clock())
             view = snapshot.current  # ready to screen inline names before it serves any
             view.screener = screener_for(view.listed)
             self._current = snapshot
             # Out of the collector's sight until the next rebuild: the snapshot holds most of
             # a process's objects, which a full collection would otherwise walk again and
-            # again under load (pauses of tens of ms in the p99 of distinct decisions).
-            gc.collect()
-            gc.freeze()
+            # again under load (pauses of tens of ms in the p99 of distinct decisions). The
+            # build's own cyclic garbage is frozen with it, and freed after the next rebuild.
+            if self.gc_freeze:
+                gc.freeze()
             DATA_VERSION.set(snapshot.data_version)
             SNAPSHOT_BUILT.set(snapshot.built_at.timestamp())
             self.confirmed_at = snapshot.built_at
