@@ -102,6 +102,11 @@ def _lookup_request() -> tuple[dict[str, Any], DecisionRequest]:
         raise InvalidInput(f"Unknown query parameters: {', '.join(unknown)}.",
                            [{"field": name, "message": "not a lookup parameter"}
                             for name in unknown])
+    missing = [name for name in ("model_id", "update_id") if name not in request.args]
+    if missing:
+        raise InvalidInput(f"Give {' and '.join(missing)}: a lookup names a registered model "
+                           "and update.", [{"field": name, "message": "required"}
+                                           for name in missing])
     raw: dict[str, Any] = {"device": {}, "update": {}}
     for name, value in request.args.items():
         field, inner = LOOKUP[name]

@@ -67,6 +67,7 @@ def test_a_bad_lookup_is_refused_naming_its_parameter(demo_client, ota, ids, que
     assert answer.status_code == status, answer.text
     assert answer.mimetype == "application/problem+json"
     assert field in [e["field"] for e in answer.json["errors"]]
+    assert "inline" not in answer.text  # the body's shapes are not the lookup's
 
 
 def test_a_lookup_needs_a_key(demo_client, ids):
