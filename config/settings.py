@@ -40,7 +40,7 @@ class Settings:
     snapshot_gc_freeze: bool = False
     decision_log_batch: int = 500
     # The decision journal: the folder, under `var_dir` unless absolute, where each answer is
-    # fsynced before it is given, and shipped to the database from every `decision_log_ship_ms`.
+    # written before it is given, and shipped to the database from every `decision_log_ship_ms`.
     # It must outlive the process (every process of one host uses the same folder, and only
     # those). Empty: no journal; each answer waits for its database transaction instead.
     decision_log_journal: str = "decision-journal"

@@ -18,6 +18,7 @@ from service.context import Services, services
 from service.decisions import render
 from service.decisions.answer import answer_batch, answer_one
 from service.errors import Conflict, InvalidInput, NotFound
+from service.jsonio import dumps
 from service.logs import request_id
 from service.parsing import json_body, validate
 
@@ -47,22 +48,22 @@ def create_decision() -> Response:
     given = _given_before(ctx, held)
     if given is not None:  # as first given: its window is read back from its answer
         until = given["valid_until"]
-        age = render.max_age(until and datetime.fromisoformat(until), now, req.at or now,
-                             ctx.settings.max_cache_seconds)
-        response = json_response(given)
-        response.headers["Cache-Control"] = f"private, max-age={age}"
-        return response
+        return decision_response(dumps(given), None, until and datetime.fromisoformat(until),
+                                 now, req.at or now, ctx.settings.max_cache_seconds)
     body, judged = answer_one(ctx, raw, req, now, g.key_id, held.decision_id if held else None)
     return decision_response(body, judged.digest, judged.decision.valid_until, now,
                              req.at or now, ctx.settings.max_cache_seconds)
 
 
-def decision_response(body: bytes, digest: str, valid_until: datetime | None, now: datetime,
-                      at: datetime, cap_seconds: int, scope: str = "private") -> Response:
+def decision_response(body: bytes, digest: str | None, valid_until: datetime | None,
+                      now: datetime, at: datetime, cap_seconds: int, scope: str = "private"
+                      ) -> Response:
+    """A decision's answer with the headers caches read (an ETag when its digest is known)."""
     response = Response(body, mimetype="application/json")
     response.headers["Cache-Control"] = \
         f"{scope}, max-age={render.max_age(valid_until, now, at, cap_seconds)}"
-    response.headers["ETag"] = render.etag(digest)
+    if digest is not None:
+        response.headers["ETag"] = render.etag(digest)
     return response
 
 

@@ -1,4 +1,4 @@
-"""The decision journal: each process's answers on local disk, fsynced before they are given.
+"""The decision journal: each process's answers on local disk before they are given.
 
 Every process appends the decision-log lines it commits to a file of its own in one folder of
 the host (`<var>/decision-journal`), one JSON line per group commit, before any answer in the

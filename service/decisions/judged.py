@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
@@ -19,8 +18,9 @@ from service.jsonio import iso
 @dataclass(frozen=True, slots=True)
 class Judged:
     decision: el.Decision
-    shared: dict[str, Any]  # the answer less decision_id, at and evaluated_at
-    body: str  # `shared` as JSON, stored once in the decision log however often it is given
+    # The answer less decision_id, at and evaluated_at, as JSON: stored once in the decision
+    # log however often it is given.
+    body: str
     digest: str  # of `body`: the log's key for it, and the answer's ETag
     inner: bytes  # `body` without its braces, for splicing the per-request fields around it
 
@@ -46,4 +46,4 @@ def share(decision: el.Decision, data_version: int) -> Judged:
     }
     encoded = orjson.dumps(shared)
     digest = hashlib.blake2b(encoded, digest_size=16).hexdigest()
-    return Judged(decision, shared, encoded.decode(), digest, encoded[1:-1])
+    return Judged(decision, encoded.decode(), digest, encoded[1:-1])

@@ -99,6 +99,7 @@ class DecisionLog:
         self._stored: set[str] = set()  # body digests this process knows are in the database
         self._shipping = threading.Lock()
         self._shipper_pid = 0
+        self._pause = threading.Event()  # never set: the shipper's wait between rounds
 
     def write(self, record: LogRecord) -> None:
         """Store `record` durably; return once it is stored, raise Unavailable if not.
@@ -186,7 +187,7 @@ class DecisionLog:
                 self.ship()
             except Exception:  # broad on purpose: the files wait on disk for the next round
                 log.warning("could not ship the decision journal yet", exc_info=True)
-            threading.Event().wait(self.ship_seconds)
+            self._pause.wait(self.ship_seconds)
 
     def ship(self) -> int:
         """Move every journal file of this host that no process writes into the database,

@@ -1,7 +1,7 @@
 """The answer as the client reads it: the shared part, with this request's id and instants.
 
-`render` gives the bytes sent; `render_dict` the same answer as a dict (a batch item, a
-logged decision fetched again). The bytes are the shared JSON spliced between the request's
+`render` gives the bytes sent; `render_dict` the same answer as a dict (a logged decision
+read back). The bytes are the shared JSON spliced between the request's
 fields, in the order `render_dict` gives them, so both forms always agree.
 """
 

@@ -12,6 +12,9 @@ from typing import Any
 
 import orjson
 import pytest
+from werkzeug.test import EnvironBuilder
+
+from service.decisions.wsgi import LeanDecisions
 
 PATCH = {"supplier": "Google LLC", "supplier_country": "US", "kind": "security_patch",
          "product": "Android", "version": "2019-06-05", "enhances_functionality": False}
@@ -97,3 +100,31 @@ def test_what_the_lean_route_does_not_answer_the_full_route_refuses_by_field(
     assert answer.mimetype == "application/problem+json"
     if field is not None:
         assert field in [e["field"] for e in answer.json["errors"]]
+
+
+def test_the_lean_route_answers_a_plain_request_without_flask(demo_client, ota):
+    """The lean route must really answer: with a fallback that refuses everything, a plain
+    request still gets its decision, and a bad one reaches the fallback, body intact."""
+    lean = demo_client.application.wsgi_app
+    assert isinstance(lean, LeanDecisions)
+    reached: list[bytes] = []
+
+    def refuse(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        reached.append(environ["wsgi.input"].read())
+        start_response("599 Fell Through", [])
+        return [b""]
+
+    alone = LeanDecisions(lean.services, refuse)
+    answers = {}
+    for name, body in (("plain", QUESTIONS[0]), ("bad", {"device": {}})):
+        environ = EnvironBuilder("/api/v1/decisions", method="POST", data=orjson.dumps(body),
+                                 headers={**ota, "Content-Type": "application/json"}
+                                 ).get_environ()
+        statuses: list[str] = []
+        sent = b"".join(alone(environ, lambda status, _, said=statuses: said.append(status)))
+        answers[name] = (statuses, sent)
+    plain_status, plain_body = answers["plain"]
+    assert plain_status == ["200 OK"]
+    assert orjson.loads(plain_body)["verdict"] == "allow"
+    assert answers["bad"][0] == ["599 Fell Through"]
+    assert reached == [orjson.dumps({"device": {}})]
