@@ -7,7 +7,8 @@ variable must be set before prometheus_client is first imported (it picks its st
 so `python -m service web` calls `prepare` before anything else is imported; this module
 imports nothing of ours that would pull it in.
 
-The folder is `<var_dir>/metrics-<pid of the web server>`, new at each start (counters start
+The folder is `<var_dir>/metrics-<pid of the web server>` (in the system's temporary folder
+if the var dir cannot be written), new at each start (counters start
 from zero, as a restarted single process's do) and removed when the server stops; folders
 left by a server killed outright are removed at the next start on that var dir.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,11 +32,16 @@ def prepare(argv: Sequence[str]) -> None:
     from config.settings import from_env
 
     var_dir = Path(from_env().var_dir)
-    remove_stale(var_dir)
-    folder = var_dir / f"{_PREFIX}{os.getpid()}"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    os.environ[ENV] = str(folder)
+    for parent in (var_dir, Path(tempfile.gettempdir())):  # a read-only var dir: /tmp
+        remove_stale(parent)
+        folder = parent / f"{_PREFIX}{os.getpid()}"
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            folder.mkdir(parents=True)
+        except OSError:
+            continue
+        os.environ[ENV] = str(folder)
+        return
 
 
 def remove(folder: str | None) -> None:

@@ -48,7 +48,7 @@ class Topology:
     workers: list[Part]
     crons: list[Part]
     every_minute: str = ""  # a source the schedulers refresh each minute
-    crons_started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    ready_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # both crons, it
 
     def parts(self) -> list[Part]:
         return [*self.webs, *self.workers, *self.crons]
@@ -75,10 +75,10 @@ def topology(databases: Databases, redis_url: str, tmp_path_factory: pytest.Temp
     try:
         for part in [*workers, *crons]:
             part.start()
-        top.crons_started = datetime.now(UTC)
         for web in top.webs:
             web.start()
         top.every_minute = add_source(web_b, top, "/sample.json", "* * * * *")
+        top.ready_at = datetime.now(UTC)
         yield top
     finally:
         for part in top.parts():
@@ -273,8 +273,9 @@ def test_each_instance_answers_while_the_other_restarts(topology: Topology) -> N
 
 def test_a_second_scheduler_doubles_nothing(topology: Topology) -> None:
     """Both schedulers enqueue the every-minute jobs; the source due each minute still gets
-    one refresh per slot. Waits for the first minute boundary both schedulers were up for."""
-    boundary = (topology.crons_started + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    one refresh per slot. Waits for the first minute boundary after both schedulers and the
+    source were there."""
+    boundary = (topology.ready_at + timedelta(minutes=1)).replace(second=0, microsecond=0)
     connection = topology.queue.connection
     finished = FinishedJobRegistry(queue=topology.queue)
 
