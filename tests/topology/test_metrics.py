@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import time
 from pathlib import Path
 
 import requests
 
+from tests.feeds.feed_server import wait_for
 from tests.integration.test_decision_log_durability import QUESTION
 from tests.integration.web_server import WebServer
 
@@ -65,6 +67,14 @@ def test_metrics_add_up_every_workers_requests(database_url, redis_url, keys, tm
             assert list(samples(text, "eligibility_queue_depth")) == [""]
         folder = next(tmp_path.glob("metrics-*"))
         assert list(folder.glob("*.db"))  # the workers' files, while it runs
+        dead = server.workers()[0]
+        assert list(folder.glob(f"gauge_live*_{dead}.db"))
+        os.kill(dead, signal.SIGKILL)  # granian replaces it; what it counted still counts
+        wait_for(lambda: len(server.workers()) == 2 and dead not in server.workers(), 30)
+        text = requests.get(f"{server.url}/metrics", timeout=10).text
+        assert counted(text, "/livez") == len(answered_by) + 1
+        assert list(samples(text, "eligibility_snapshot_data_version")) == [""]
+        assert not list(folder.glob(f"gauge_live*_{dead}.db"))  # its gauges forgotten
     finally:
         assert server.stop() == 0
     assert not list(tmp_path.glob("metrics-*"))  # removed when it stops
