@@ -10,6 +10,7 @@ journal volume does.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -23,6 +24,7 @@ import yaml
 
 from tests.integration.test_serve import ROOT, free_port, wait_until_live
 from tests.integration.web_server import children
+from tests.pipeline.test_worker_kill import descendants
 
 COMPOSE = ROOT / "docker-compose.yml"
 PYTHON = ["python", "-m", "service"]
@@ -72,9 +74,14 @@ class Part:
                                             stderr=subprocess.STDOUT, start_new_session=True)
 
     def kill(self) -> None:
-        """`kill -9` of the whole process group, as a machine or container dies."""
+        """`kill -9` of every process of the part, as a machine or container dies: its process
+        group, and the processes below it in groups of their own (RQ's work-horse)."""
         assert self.process is not None
+        below = descendants(self.process.pid)
         os.killpg(self.process.pid, signal.SIGKILL)
+        for pid in below:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.process.wait(timeout=30)
         self.process = None
 

@@ -197,14 +197,15 @@ def test_kill_9_of_a_web_and_a_worker_loses_nothing_acknowledged(topology: Topol
     killed_worker = topology.workers[0]
     with Load(a, topology.keys) as on_a, Load(b, topology.keys) as on_b:
         wait_for(lambda: on_a.answered() >= 40 and on_b.answered() >= 40, seconds=30)
-        jobs = []
-        for _ in range(6):
-            asked = b.post(f"/api/v1/sources/{source_id}/refresh", None, admin)
-            assert asked.status_code == 202, asked.text
-            jobs.append(asked.json()["job_id"])
         names = {w.pid: w.name for w in Worker.all(queue=topology.queue)}
         assert killed_worker.process is not None
         killed_name = names[killed_worker.process.pid]
+        jobs = []
+        for _ in range(20):
+            asked = b.post(f"/api/v1/sources/{source_id}/refresh", None, admin)
+            assert asked.status_code == 202, asked.text
+            jobs.append(asked.json()["job_id"])
+        wait_for(lambda: running(topology, killed_name) in jobs, seconds=30)  # mid-job
         a.kill()
         killed_worker.kill()
         down = time.monotonic()
@@ -233,6 +234,13 @@ def test_kill_9_of_a_web_and_a_worker_loses_nothing_acknowledged(topology: Topol
     finish(topology, jobs, killed_name)
 
 
+def running(topology: Topology, worker_name: str) -> str | None:
+    """The id of the job the named worker is running, if any."""
+    started = StartedJobRegistry(queue=topology.queue).get_job_ids()
+    return next((j.id for j in Job.fetch_many(started, connection=topology.queue.connection)
+                 if j is not None and j.worker_name == worker_name), None)
+
+
 def finish(topology: Topology, jobs: list[str], killed: str) -> None:
     """Every job ends finished. One the killed worker was running stays `started` until its
     lease runs out (job timeout + margin, minutes); RQ then retries it. The test moves the
@@ -256,6 +264,7 @@ def finish(topology: Topology, jobs: list[str], killed: str) -> None:
                 scheduled.remove(job_id)
                 topology.queue.enqueue_job(Job.fetch(job_id, connection=connection))
     MEASURED["jobs_abandoned_by_the_kill"] = len(abandoned)
+    assert len(abandoned) <= 1  # the one it was running; the queued ones went to the other
     wait_for(lambda: all(j is not None and j.get_status() == "finished"
                          for j in Job.fetch_many(jobs, connection=connection)), seconds=60)
 
