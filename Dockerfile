@@ -9,7 +9,10 @@ COPY config config
 COPY service service
 COPY workers workers
 
-RUN useradd --create-home --uid 10001 app
+# The var dir (the web workers' metrics files, the secret key if none is set) and the
+# journal's mount point, the app's own: a volume mounted there starts out owned by it, not root.
+RUN useradd --create-home --uid 10001 app \
+    && mkdir -p /app/var /journal && chown app:app /app/var /journal
 USER app
 EXPOSE 8000
 CMD ["python", "-m", "service", "web", "--host", "0.0.0.0", "--port", "8000"]

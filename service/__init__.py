@@ -15,11 +15,12 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
                ) -> Flask:
     """Build the app from the environment's settings, with `overrides` applied on top."""
     from config.settings import from_env
-    from service import api, dashboard, errors, extensions, health, idempotency, logs
+    from service import api, dashboard, errors, extensions, health, idempotency, logs, metrics
     from service.decisions.wsgi import LeanDecisions
 
     settings = (settings or from_env()).with_overrides(overrides)
     app = Flask(__name__, static_folder=None)  # the dashboard serves its own files
+    metrics.time_requests(app)  # first: its clock starts before any other hook's work
     logs.init_app(app)  # first: the other hooks' log lines carry the request's id
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     errors.init_app(app)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from config.settings import Settings, from_env
-from service import clock, logs
+from service import clock, logs, metrics_dir
 from service.store.migrate import upgrade
 from service.users import demo_admin
 
@@ -159,7 +159,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _web(args: argparse.Namespace) -> int:
-    """granian, in this process: its workers log as `logs.dict_config` says, as this one does."""
+    """granian, in this process: its workers log as `logs.dict_config` says, as this one does,
+    and count their metrics into the folder `python -m service` prepared for them."""
     from granian import Granian
     from granian.constants import Interfaces
     from granian.log import LogLevels
@@ -172,13 +173,17 @@ def _web(args: argparse.Namespace) -> int:
     # seconds of its respawn still stops the server, for its supervisor to deal with. On
     # SIGTERM, a worker still starting misses the signal; it is killed after 5 s instead of
     # holding the shutdown until the supervisor's SIGKILL (in-flight requests take far less).
-    Granian("service:create_app", factory=True, interface=Interfaces.WSGI, address=args.host,
-            port=args.port, workers=settings.web_workers, blocking_threads=settings.web_threads,
-            websockets=False,
-            respawn_failed_workers=True, workers_kill_timeout=5,
-            log_level=LogLevels(logging.getLevelName(level).lower()),
-            log_dictconfig=logs.dict_config(level, settings.log_format),
-            log_access=level <= logging.INFO).serve()
+    server = Granian(
+        "service:create_app", factory=True, interface=Interfaces.WSGI, address=args.host,
+        port=args.port, workers=settings.web_workers, blocking_threads=settings.web_threads,
+        websockets=False, respawn_failed_workers=True, workers_kill_timeout=5,
+        log_level=LogLevels(logging.getLevelName(level).lower()),
+        log_dictconfig=logs.dict_config(level, settings.log_format),
+        log_access=level <= logging.INFO)
+    try:
+        server.serve()
+    finally:  # the workers' metric files (made by `metrics_dir.prepare`) die with the server
+        metrics_dir.remove(os.environ.get(metrics_dir.ENV))
     return 0
 
 

@@ -13,7 +13,7 @@ from config.settings import Settings
 from service.auth import public
 from service.context import services
 from service.jsonio import dumps
-from service.metrics import WorkCollector
+from service.metrics import WorkCollector, exposition
 from service.sources import failures
 from service.store.db import read_session
 
@@ -46,7 +46,7 @@ def metrics() -> Response:
     ctx = services()
     work = CollectorRegistry()
     work.register(WorkCollector(ctx.freshness, ctx.settings, ctx.clock))
-    body = generate_latest() + generate_latest(work)
+    body = exposition() + generate_latest(work)
     return Response(body, mimetype=CONTENT_TYPE_LATEST)
 
 

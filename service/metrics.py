@@ -1,7 +1,17 @@
-"""Prometheus metrics of one process (each granian worker exposes its own on `/metrics`)."""
+"""Prometheus metrics: counted in each process, added up across a web server's workers.
+
+Under `python -m service web` the workers count into files (prometheus_client's multiprocess
+mode, see `service.metrics_dir`) and `/metrics` reads them all: counters and histograms are
+summed over the workers (a worker killed and respawned keeps its counts), the snapshot gauges
+show the stalest live worker. Figures read at scrape time (`WorkCollector`: queue, feeds,
+journal) are read once per scrape, not once per worker. Elsewhere (tests, one process) the
+default registry has this process's figures. Across web instances there is no label of ours:
+Prometheus scrapes each instance as a target of its own and labels it `instance`.
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -10,7 +20,9 @@ from typing import TYPE_CHECKING
 
 import redis
 import sqlalchemy as sa
-from prometheus_client import Counter, Gauge
+from flask import Flask, Response, g, request
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, multiprocess
+from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -19,12 +31,66 @@ if TYPE_CHECKING:
     from service.sources.freshness import Freshness
 
 DECISIONS = Counter("eligibility_decisions", "Decisions answered", ["verdict", "basis"])
-DATA_VERSION = Gauge("eligibility_snapshot_data_version", "Data version of this process's snapshot")
+# The stalest live worker's: that is the one that may still answer from older data.
+DATA_VERSION = Gauge("eligibility_snapshot_data_version",
+                     "Data version of the oldest snapshot a live process answers from",
+                     multiprocess_mode="livemin")
 POST_COMMIT_FAILURES = Counter(
     "eligibility_post_commit_failures", "Work after a committed write that failed (it is "
     "caught up later: the relay by the scheduler, the snapshot by the version poll)", ["step"])
 SNAPSHOT_BUILT = Gauge("eligibility_snapshot_built_timestamp_seconds",
-                       "When this process built its snapshot (Unix time)")
+                       "When the live process with the oldest snapshot built it (Unix time)",
+                       multiprocess_mode="livemin")
+REQUEST_SECONDS = Histogram(
+    "eligibility_http_request_duration_seconds", "Time to answer a request, by route (the URL "
+    "rule, e.g. /api/v1/devices/<device_id>), method and status",
+    ["method", "route", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED = "unmatched"  # no URL rule: a 404 (the raw path would be unbounded)
+
+
+def time_requests(app: Flask) -> None:
+    """Time every request Flask answers. Registered first, so its start runs before any other
+    hook can answer early."""
+    app.before_request(_started)
+    app.after_request(_observed)
+
+
+def _started() -> None:
+    g.metrics_started = time.perf_counter()
+
+
+def _observed(response: Response) -> Response:
+    started = g.pop("metrics_started", None)
+    if started is not None:
+        rule = request.url_rule
+        method = request.method if request.method in _METHODS else "other"
+        REQUEST_SECONDS.labels(method, UNMATCHED if rule is None else rule.rule,
+                               str(response.status_code)).observe(time.perf_counter() - started)
+    return response
+
+
+def exposition() -> bytes:
+    """This process's figures, or all the web server's workers' in multiprocess mode."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return generate_latest(REGISTRY)
+    _forget_dead(Path(folder))
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=folder)
+    return generate_latest(registry)
+
+
+def _forget_dead(folder: Path) -> None:
+    """Drop the live-gauge files of workers that are gone (killed, or replaced): granian gives
+    no hook on a worker's death, so this is done at each scrape, for the few files there."""
+    from service.metrics_dir import alive
+
+    for path in folder.glob("gauge_live*.db"):
+        pid = path.stem.rpartition("_")[2]
+        if pid.isdigit() and not alive(int(pid)):
+            multiprocess.mark_process_dead(int(pid), str(folder))
 
 
 class WorkCollector(Collector):
