@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -88,35 +88,50 @@ def insert(session: Session, rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
     connection = session.connection()
+    stored = _stored(connection, rows)
     if connection.dialect.name == "postgresql":
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY answers ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([_naive(v) for v in row])
+            for row in stored:
+                copy.write_row(row)
         return
-    session.execute(sa.insert(Answer), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
+    marks = ", ".join([_mark(connection)] * len(_COLUMNS))
+    connection.exec_driver_sql(f"INSERT INTO answers ({', '.join(_COLUMNS)}) VALUES ({marks})",
+                               stored)
 
 
 def update(session: Session, rows: list[tuple[Any, ...]]) -> None:
     """Replace answers told before; each row is in the order of `_COLUMNS`."""
     if not rows:
         return
-    statement = (sa.update(Answer)
-                 .where(Answer.model_id == sa.bindparam("m"), Answer.update_id == sa.bindparam("u"))
-                 .values(verdict=sa.bindparam("verdict"), basis=sa.bindparam("basis"),
-                         valid_until=sa.bindparam("valid_until"),
-                         data_version=sa.bindparam("data_version"),
-                         decided_at=sa.bindparam("decided_at")))
-    params = [{"m": r[0], "u": r[1], "verdict": r[2], "basis": r[3], "valid_until": r[4],
-               "data_version": r[5], "decided_at": r[6]} for r in rows]
-    session.connection().execute(statement, params)
+    connection = session.connection()
+    mark = _mark(connection)
+    values = ", ".join(f"{c} = {mark}" for c in _COLUMNS[2:])
+    # The keys move to the end, where the statement's WHERE reads them.
+    connection.exec_driver_sql(
+        f"UPDATE answers SET {values} WHERE model_id = {mark} AND update_id = {mark}",
+        [(*row[2:], row[0], row[1]) for row in _stored(connection, rows)])
 
 
-def _naive(value: Any) -> Any:
-    """What a UTC column holds (naive UTC), for rows written around the ORM's types."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
+def _mark(connection: sa.Connection) -> str:
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+
+def _stored(connection: sa.Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows with their instants as the columns' type stores them on this database (these
+    statements go around SQLAlchemy's types, for speed: a first run writes millions)."""
+    process = Answer.__table__.c.valid_until.type.bind_processor(connection.dialect)
+    if process is None:
+        return rows
+    done: dict[Any, Any] = {None: None}  # a run's rows share a few instants: convert each once
+
+    def stored(instant: datetime | None) -> Any:
+        if instant not in done:
+            done[instant] = process(instant)
+        return done[instant]
+
+    return sorted((m, u, v, b, stored(until), version, stored(at))  # in the key's order
+                  for m, u, v, b, until, version, at in rows)
 
 
 def device_counts(session: Session, model_ids: Iterable[str]) -> dict[str, int]:

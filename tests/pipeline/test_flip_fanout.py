@@ -104,7 +104,7 @@ def test_a_revocation_is_told_in_batches_with_the_devices_of_each_model(
     told = bodies(settings)
     assert others["id"] not in told
     changes = [c for data in told[everyone["id"]] for c in data["changes"]]
-    assert [data["count"] for data in told[everyone["id"]]] == [BATCH, 2 * UPDATES - BATCH]
+    assert sorted(data["count"] for data in told[everyone["id"]]) == [2 * UPDATES - BATCH, BATCH]
     assert sorted({(c["model_id"], c["devices"]) for c in changes}) == sorted([(a1, 3),
                                                                                (a2, 0)])
     assert {(c["before"]["verdict"], c["after"]["basis"]) for c in changes} == {
