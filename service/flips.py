@@ -78,8 +78,8 @@ def judge_scope(scan: Scan, scope: Scope) -> None:
     if scope.full:
         return
     done = set(models)
-    rest = scan.in_group_order(m for m in view.models if m not in done)
     updates = sorted(u for u in scope.updates if u in view.updates)
+    rest = scan.in_group_order(m for m in view.models if m not in done) if updates else []
     for batch in answers.chunks(updates, UPDATES_AT_ONCE):
         scan.judge(answers.told_for_updates(session, batch), rest, batch)
     judged = set(updates)
