@@ -77,7 +77,7 @@ class Device(Base):
 
     __tablename__ = "devices"
     id: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
-    model_id: Mapped[str] = mapped_column(sa.String(40))
+    model_id: Mapped[str] = mapped_column(sa.String(40), index=True)  # devices per flip
     recorded_at: Mapped[datetime]
     recorded_by: Mapped[str] = mapped_column(sa.String(120))
 

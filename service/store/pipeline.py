@@ -145,12 +145,27 @@ class Answer(Base):
 
     __tablename__ = "answers"
     model_id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    update_id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    # Indexed so that a recompute reads only the pairs in its scope (`service.flips`).
+    update_id: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
     verdict: Mapped[str] = mapped_column(sa.String(10))
     basis: Mapped[str] = mapped_column(sa.String(40))
-    valid_until: Mapped[datetime | None]
+    valid_until: Mapped[datetime | None] = mapped_column(index=True)
     data_version: Mapped[int]
     decided_at: Mapped[datetime]
+
+
+class FlipInput(Base):
+    """A digest of the inputs of the answers, as the last recompute judged them.
+
+    One row per vendor (its party and licences), model, update, and one for what every answer
+    reads (policy, staleness, the instant of the run): a recompute judges again only the
+    pairs whose inputs' digests moved (`service.flip_scope`).
+    """
+
+    __tablename__ = "flip_inputs"
+    kind: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    digest: Mapped[str] = mapped_column(sa.String(64))
 
 
 class IdempotencyKey(Base):

@@ -6,7 +6,14 @@ an event is announced exactly when it is on record, and never for a write that r
 The body is rendered once, here: every attempt sends and signs the very same bytes.
 
 A subscription takes the event types it names in `event_types` (none named: every type); its
-`vendor_ids` and `update_kinds` filters narrow decision events only.
+`vendor_ids` and `update_kinds` filters narrow decision events only, flip by flip.
+
+Flips fan out in batches: one recompute writes, per subscription, one `decision.changed`
+message per `BATCH` flips it takes, each listing them in `changes` (a licence revocation that
+flips 100,000 answers writes 100,000 / `BATCH` messages per subscription, not 100,000). A
+message of one flip also keeps that flip's fields at the top of `data`, the shape of one
+change that subscribers read before batches. Subscriptions with the same filters share each
+rendered body.
 """
 
 from __future__ import annotations
@@ -56,6 +63,10 @@ class Flip:
     before: dict[str, Any] | None
     after: dict[str, Any]
     at: datetime
+    devices: int = 0  # registered devices of the model
+
+
+BATCH = 100  # flips per message: a body of some 100 kB at most
 
 
 def new_message_id() -> str:
@@ -79,29 +90,69 @@ def render_event(event_type: EventType, data: dict[str, Any], now: datetime) -> 
     return dumps({"type": event_type, "timestamp": now, "data": data}).decode()
 
 
-def render(flip: Flip, now: datetime) -> str:
-    """The exact body of a flip's `decision.changed` message."""
-    data = {"model_id": flip.model_id, "update_id": flip.update_id,
+def change(flip: Flip) -> dict[str, Any]:
+    """One flip as a subscriber reads it."""
+    return {"model_id": flip.model_id, "update_id": flip.update_id,
             "vendor_id": flip.vendor_id, "update_kind": flip.update_kind,
-            "before": flip.before, "after": flip.after, "at": flip.at}
+            "before": flip.before, "after": flip.after, "at": flip.at,
+            "devices": flip.devices}
+
+
+def render(flips: Sequence[Flip], now: datetime) -> str:
+    """The exact body of a `decision.changed` message carrying these flips."""
+    changes = [change(flip) for flip in flips]
+    data: dict[str, Any] = dict(changes[0]) if len(changes) == 1 else {}
+    data.update({"count": len(changes), "devices": sum(c["devices"] for c in changes),
+                 "changes": changes})
     return render_event(EventType.DECISION_CHANGED, data, now)
 
 
+class Batches:
+    """Flips gathered per subscription, written as messages of up to `size` flips each."""
+
+    def __init__(self, session: Session, now: datetime, size: int = BATCH) -> None:
+        self.session, self.now, self.size = session, now, size
+        self.groups: dict[tuple[Any, ...], list[Webhook]] = {}
+        for webhook in _live(session):
+            if takes(webhook, EventType.DECISION_CHANGED):
+                key = (tuple(sorted(webhook.vendor_ids or ())),
+                       tuple(sorted(webhook.update_kinds or ())))
+                self.groups.setdefault(key, []).append(webhook)
+        self.pending: dict[tuple[Any, ...], list[Flip]] = {key: [] for key in self.groups}
+        self.created: list[str] = []
+
+    def add(self, flips: Sequence[Flip]) -> None:
+        for flip in flips:
+            for key, webhooks in self.groups.items():
+                if matches(webhooks[0], flip):
+                    taken = self.pending[key]
+                    taken.append(flip)
+                    if len(taken) >= self.size:
+                        self._write(key)
+
+    def close(self) -> list[str]:
+        """Write what is left; return the ids of every message written."""
+        for key in self.groups:
+            if self.pending[key]:
+                self._write(key)
+        self.session.flush()
+        return self.created
+
+    def _write(self, key: tuple[Any, ...]) -> None:
+        body = render(self.pending[key], self.now)
+        self.pending[key] = []
+        for webhook in self.groups[key]:
+            self.created.append(_queue(self.session, webhook, EventType.DECISION_CHANGED,
+                                       body, self.now))
+
+
 def notify(session: Session, flips: Sequence[Flip], now: datetime) -> list[str]:
-    """Queue a message for each flip to each live subscription whose filters take it."""
+    """Queue the flips to each live subscription whose filters take them, in batches."""
     if not flips:
         return []
-    webhooks = _live(session)
-    created: list[str] = []
-    for flip in flips:
-        body: str | None = None
-        for webhook in webhooks:
-            if not matches(webhook, flip):
-                continue
-            body = body or render(flip, now)
-            created.append(_queue(session, webhook, EventType.DECISION_CHANGED, body, now))
-    session.flush()
-    return created
+    batches = Batches(session, now)
+    batches.add(flips)
+    return batches.close()
 
 
 def publish(session: Session, event_type: EventType, data: dict[str, Any],

@@ -97,6 +97,7 @@ def test_a_new_licence_is_saved_from_its_preview_and_then_revoked_from_another(
     assert preview.status_code == 200
     flipped = row_of(preview.text, "P30 Pro", "Google LLC Android 2019-06-05 (security_patch)")
     assert "verdict-deny" in flipped and "verdict-allow" in flipped
+    assert "<td>1</td>" in flipped  # the demo's one registered P30 Pro, counted in the database
     assert "When it takes effect: 2024-01-01" in preview.text
     assert answer(client, keys, demo) == ("deny", "licence_required")  # nothing saved yet
 

@@ -40,12 +40,13 @@ def test_filters_choose_the_subscriptions_that_hear_of_a_flip(
     ids = announce(flip(vendors[0], "security_patch"), flip(vendors[1], "os_upgrade"),
                    flip("v_other", "bug_fix"))
 
-    heard = sorted((m.webhook_id, orjson.loads(m.body)["data"]["vendor_id"])
-                   for m in messages(settings).values())
+    heard = sorted((m.webhook_id, change["vendor_id"]) for m in messages(settings).values()
+                   for change in orjson.loads(m.body)["data"]["changes"])
     assert heard == sorted([
         (everything, vendors[0]), (everything, vendors[1]), (everything, "v_other"),
         (acme_only, vendors[0]), (patches_only, vendors[0]), (globex_upgrades, vendors[1])])
-    assert len(ids) == 6 and not {disabled, deleted} & {w for w, _ in heard}
+    # One message per subscription: the flips of one run travel together.
+    assert len(ids) == 4 and not {disabled, deleted} & {w for w, _ in heard}
 
 
 def test_each_message_is_pending_with_its_exact_body_and_a_first_delivery_in_the_outbox(
@@ -60,6 +61,12 @@ def test_each_message_is_pending_with_its_exact_body_and_a_first_delivery_in_the
     assert message_id.startswith("msg_")
     assert (message.status, message.attempts, message.event_type) == (
         "pending", 0, "decision.changed")
+    change = {"model_id": "m_1", "update_id": "u_1", "vendor_id": "v_1",
+              "update_kind": "security_patch",
+              "before": {"verdict": "allow", "basis": "not_listed"},
+              "after": {"verdict": "deny", "basis": "denied_party", "valid_until": None,
+                        "reasons": ["Listed on the Entity List."]},
+              "at": "2019-05-16T00:00:00Z", "devices": 0}
     assert orjson.loads(message.body) == {
         "type": "decision.changed", "timestamp": "2019-05-16T12:00:00Z",
         "data": {"model_id": "m_1", "update_id": "u_1", "vendor_id": "v_1",
@@ -67,7 +74,8 @@ def test_each_message_is_pending_with_its_exact_body_and_a_first_delivery_in_the
                  "before": {"verdict": "allow", "basis": "not_listed"},
                  "after": {"verdict": "deny", "basis": "denied_party", "valid_until": None,
                            "reasons": ["Listed on the Entity List."]},
-                 "at": "2019-05-16T00:00:00Z"}}
+                 "at": "2019-05-16T00:00:00Z", "devices": 0, "count": 1,
+                 "changes": [change]}}
     assert (row.job_id, row.payload, row.run_at) == (
         f"deliver-{message_id}_1", {"message_id": message_id}, None)
 
