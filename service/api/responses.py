@@ -297,6 +297,10 @@ class JobQueued(BaseModel):
     status: str
 
 
+class DeviceImportQueued(JobQueued):
+    import_id: str  # the staged file's id; the job (`GET /jobs/{job_id}`) imports it
+
+
 class ApprovalQueued(JobQueued):
     refresh_id: str
 

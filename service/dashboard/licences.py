@@ -188,7 +188,7 @@ def _judged(change: Change, record: m.Licence | None, form: Any, body: BaseModel
     if record is not None and before is None:
         abort(404, "This licence covers no vendor the rules know.")
     after = change.propose(before, body)
-    devices = Counter(snapshot.records.devices.values())
+    devices = snapshot.records.devices.counts()
     stale = ctx.lists_stale(now)
     impacts = [licence_impact(snapshot.current, before, after, at, ctx.policy, stale, devices)
                for at in instants(change.takes_effect(body), now)]
