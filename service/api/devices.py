@@ -7,6 +7,7 @@ the database, and answers 202 with the job that imports it (`GET /jobs/{id}`).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -46,7 +47,8 @@ def body_cap(limit: int | None) -> Callable[[Callable[..., Any]], Callable[..., 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def capped(*args: Any, **kwargs: Any) -> Any:
-            request.max_content_length = limit
+            # Flask reads None as "the app's cap", so no cap is the largest one.
+            request.max_content_length = sys.maxsize if limit is None else limit
             return view(*args, **kwargs)
 
         capped.streams_body = limit is None  # type: ignore[attr-defined]

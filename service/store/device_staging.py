@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from service.store.db import engine_for, write_session
@@ -154,13 +153,18 @@ def registered_before(session: Session, import_id: str
         for line, device, model in found]
 
 
+_MERGE = sa.text(
+    "INSERT INTO devices (id, model_id, recorded_at, recorded_by, data_version) "
+    "SELECT device_id, model_id, :at, :actor, :version FROM device_import_rows "
+    "WHERE import_id = :import_id ON CONFLICT (id) DO NOTHING"
+).bindparams(sa.bindparam("at", type_=Device.__table__.c.recorded_at.type))
+
+
 def merge(session: Session, import_id: str, data_version: int, actor: str,
           now: datetime) -> int:
     """Register every staged device not yet registered; return how many were."""
-    s = StagedDevice
-    rows = sa.select(s.device_id, s.model_id, sa.literal(now, Device.recorded_at.type),
-                     sa.literal(actor), sa.literal(data_version)).where(s.import_id == import_id)
-    columns = ["id", "model_id", "recorded_at", "recorded_by", "data_version"]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Device).from_select(columns, rows).on_conflict_do_nothing()
-    return int(session.execute(insert).rowcount)  # type: ignore[attr-defined]
+    # Plain SQL, the same on both engines: SQLAlchemy reports no row count for an
+    # `INSERT … SELECT` it builds on psycopg.
+    done = session.execute(_MERGE, {"at": now, "actor": actor, "version": data_version,
+                                    "import_id": import_id})
+    return int(done.rowcount)  # type: ignore[attr-defined]
