@@ -16,9 +16,8 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from service import device_imports
+from service import device_imports, outbox
 from service import devices as registry
-from service import outbox
 from service.api.resources import answer_page, json_response, listing
 from service.api.schemas import DeviceIn
 from service.api.writes import transaction

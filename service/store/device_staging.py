@@ -96,7 +96,7 @@ def _current_models() -> sa.Select[Any]:
             .where(DeviceModel.deleted.is_(False)))
 
 
-def _at_fault(session: Session, query: sa.Select[Any]) -> tuple[int, list[Any]]:
+def _at_fault(session: Session, query: Any) -> tuple[int, list[Any]]:
     """How many rows `query` finds, and the first of them by line."""
     count = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     listed = list(session.execute(query.order_by(sa.text("1")).limit(LISTED))) if count else []
