@@ -55,6 +55,7 @@ def stage_file(settings: Settings, file: IO[bytes], kind: str, actor: str, filen
     import_id, reading = new_id("imp"), Reading()
     with staging.staging_session(settings.database_url) as session:
         staging.stage(session, import_id, chunks(file, kind, reading))
+        staging.analyse(session)
         session.add(DeviceImport(id=import_id, actor=actor, created_at=now,
                                  filename=filename[:200], rows=reading.rows,
                                  error_count=reading.error_count, errors=reading.errors))
