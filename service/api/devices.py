@@ -94,7 +94,13 @@ def register_devices() -> Response:
                                     for d in sent.devices.values()]}, 201 if created else 200)
 
 
-@bp.post("/devices/import")
+@bp.route("/devices/import", methods=["OPTIONS"], provide_automatic_options=False)
+def import_options() -> Response:
+    """Only POST: Flask's own answer would add the GET of a device whose id is `import`."""
+    return Response(status=200, headers={"Allow": "OPTIONS, POST"})
+
+
+@bp.post("/devices/import", provide_automatic_options=False)
 @body_cap(None)
 @requires(Role.EDITOR)
 def import_devices() -> Response:
