@@ -27,6 +27,7 @@ from service.device_files import FileRefused
 from service.errors import Conflict, InvalidInput, NotFound, ServiceError, UnsupportedMediaType
 from service.parsing import json_body, validate
 from service.store.db import read_session
+from service.store.device_staging import DeviceImport
 from service.store.models import Device
 from service.views import as_of
 
@@ -118,6 +119,18 @@ def import_devices() -> Response:
     answer = json_response({"job_id": rq_id, "import_id": import_id, "status": "queued"}, 202)
     answer.headers["Location"] = f"/api/v1/jobs/{rq_id}"
     return answer
+
+
+@bp.get("/devices/imports/<import_id>")
+@requires(Role.VIEWER)
+def get_device_import(import_id: str) -> Response:
+    """An import as recorded: for editors, who cannot read `GET /jobs/{id}` (admin)."""
+    with read_session(services().settings.database_url) as session:
+        found = session.get(DeviceImport, import_id)
+        if found is None:
+            raise NotFound(f"No device import has id {import_id!r}.")
+        return json_response({"id": found.id, "created_at": found.created_at,
+                              "rows": found.rows, "result": found.result})
 
 
 @bp.get("/devices/<device_id>")

@@ -99,6 +99,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
                                  "201": responses.DeviceRegistration,
                                  "409": responses.Problem},  # known with another model
     "devices.import_devices": {"202": responses.DeviceImportQueued},
+    "devices.get_device_import": {"200": responses.DeviceImport},
     "devices.get_device": {"200": responses.Device},
     "devices.list_devices": {"200": Page(responses.Device)},
     "licences.amend": {"201": responses.AmendmentRecorded},

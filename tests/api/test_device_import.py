@@ -74,6 +74,9 @@ def test_an_ndjson_file_is_imported_by_its_job_and_its_devices_decide(pipeline: 
     assert decides(pipeline, "SN-2") == 200
     assert pipeline.get("/api/v1/devices/SN-2")["model_id"] == m2
     assert count(pipeline.settings.database_url, StagedDevice) == 0  # staging is emptied
+    import_id = job["kwargs"]["import_id"]
+    shown = pipeline.get(f"/api/v1/devices/imports/{import_id}", role="viewer")
+    assert shown["rows"] == 3 and shown["result"] == job["result"]
 
 
 def test_a_csv_file_with_bad_rows_is_refused_whole_with_each_named_by_line_and_field(
