@@ -22,14 +22,13 @@ from typing import IO, Any
 
 from config.settings import Settings
 from service import outbox
-from service.device_files import COLUMNS, FileRefused, Reading, chunks, format_of
+from service.device_files import FileRefused, Reading, chunks, format_of
 from service.snapshot import announce
 from service.store import device_staging as staging
 from service.store.db import read_session, write_session
 from service.store.device_staging import LISTED, DeviceImport
 from service.store.versions import Writer, new_id
 
-__all__ = ["COLUMNS", "FileRefused", "receive", "run", "stage_file"]
 KIND = "import_devices"  # the outbox's kind of work
 _SPOOL_CHUNK = 1 << 20
 Progress = Callable[[str, dict[str, Any]], None]
