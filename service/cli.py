@@ -48,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                       help="read the password from the first line of standard input")
     commands.add_parser("demo", help="load the demo history into the database")
     commands.add_parser("verify-audit", help="check the audit log's hash chain")
+    devices = commands.add_parser("import-devices", help="import a device file (NDJSON or CSV)")
+    devices.add_argument("file", type=Path)
     args = parser.parse_args(argv)
     settings = from_env()
     try:
@@ -299,6 +301,12 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # lets `serve` stop its children the same way as on Ctrl-C
 
 
+def _import_devices(args: argparse.Namespace) -> int:
+    from service.device_import_cli import import_file
+
+    return import_file(from_env(), args.file)
+
+
 COMMANDS = {"serve": _serve, "web": _web, "worker": _worker, "cron": _cron, "db": _db,
             "create-key": _create_key, "create-user": _create_user, "demo": _demo,
-            "verify-audit": _verify}
+            "verify-audit": _verify, "import-devices": _import_devices}

@@ -1,121 +1,110 @@
-"""Importing devices from a CSV file: every row checked first, then all or nothing.
+"""Importing a device file of any length: staged in the database, then all of it or none.
 
-The file is read when it is uploaded (its header, its size, its encoding); its rows are then
-checked and imported by a job (`workers.jobs.import_devices`), which reports its progress.
-Each row is validated with the API's `DeviceIn`; a device listed twice with two models, an
-unknown model, or a device registered before with another model are errors too, exactly as
-`POST /api/v1/devices` refuses them. Any error: the job's result lists each bad row by its
-line, field and message, and nothing is imported. None: every new device is inserted in one
-transaction, and those already registered with the same model are left as they are.
+`receive` spools an upload to a temporary file (its body is never held in memory), reads it a
+chunk at a time into the staging table and records the import with its outbox row, in one
+transaction: the job is on record exactly when its rows are, and reaches the queue even if
+Redis is away at that moment (the scheduled relay catches up). The job (`run`, from
+`workers.jobs.import_devices`, or in-process from the CLI) checks the staged rows as sets,
+exactly as `POST /api/v1/devices` checks a list — an unknown model, a device listed twice with
+two models, a device registered before with another model are errors — and then, with no
+error, registers every new device in one write transaction that bumps the data version once
+and writes one audit entry. Devices already registered with the same model are left as they
+are, so importing a file again changes nothing, and says so.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
-
-from pydantic import ValidationError
+from typing import IO, Any
 
 from config.settings import Settings
-from service import devices as registry
 from service import outbox
-from service.api.schemas import DeviceIn
-from service.errors import field_errors
+from service.device_files import FileRefused, Reading, chunks, format_of
 from service.snapshot import announce
-from service.store.db import write_session
-from service.store.versions import Writer
+from service.store import device_staging as staging
+from service.store.db import read_session, write_session
+from service.store.device_staging import LISTED, DeviceImport
+from service.store.versions import Writer, new_id
 
-COLUMNS = ("id", "model_id")
-MAX_BYTES = 4_000_000  # 50,000 rows of long ids fit
-MAX_ERRORS = 200  # listed in the result; the count says how many more there were
+KIND = "import_devices"  # the outbox's kind of work
+_SPOOL_CHUNK = 1 << 20
 Progress = Callable[[str, dict[str, Any]], None]
-Row = tuple[int, list[str]]  # (line in the file, cells)
 
 
-class CsvRefused(ValueError):
-    """The file as a whole cannot be imported (not its rows): say why."""
+def receive(settings: Settings, body: IO[bytes], content_type: str | None, actor: str,
+            filename: str, now: datetime) -> tuple[str, str]:
+    """Spool, read and stage an uploaded file, queue its import; return (import id, job id)."""
+    kind = format_of(content_type)
+    with tempfile.TemporaryFile() as spool:
+        shutil.copyfileobj(body, spool, _SPOOL_CHUNK)
+        if spool.tell() == 0:
+            raise FileRefused("body", "The file is empty.")
+        spool.seek(0)
+        import_id, job_id = stage_file(settings, spool, kind, actor, filename, now, queue=True)
+    outbox.relay_quietly(settings, now)
+    return import_id, job_id
 
 
-def read_csv(data: bytes) -> list[Row]:
-    """The data rows of an uploaded file with their line numbers, or `CsvRefused`."""
-    if len(data) > MAX_BYTES:
-        raise CsvRefused(f"The file is larger than {MAX_BYTES // 1_000_000} MB.")
-    try:
-        text = data.decode("utf-8-sig")  # spreadsheets often write a byte-order mark
-    except UnicodeDecodeError:
-        raise CsvRefused("The file is not UTF-8 text: save it as CSV (UTF-8).") from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = [cell.strip() for cell in next(reader, [])]
-        if tuple(header) != COLUMNS:
-            raise CsvRefused(f"The first line must be the header {','.join(COLUMNS)}; "
-                             f"it is {','.join(header) or 'empty'}.")
-        rows = [(reader.line_num, cells) for cells in reader if any(c.strip() for c in cells)]
-    except csv.Error as exc:
-        raise CsvRefused(f"Line {reader.line_num} is not valid CSV: {exc}.") from None
-    if not rows:
-        raise CsvRefused("The file has a header but no devices.")
-    if len(rows) > registry.MAX_DEVICES:
-        raise CsvRefused(f"The file lists {len(rows)} devices; at most "
-                         f"{registry.MAX_DEVICES} are imported at once.")
-    return rows
+def stage_file(settings: Settings, file: IO[bytes], kind: str, actor: str, filename: str,
+               now: datetime, queue: bool) -> tuple[str, str]:
+    """Stage a file's rows and record its import (and, if `queue`, its job); all or nothing."""
+    import_id, reading = new_id("imp"), Reading()
+    with staging.staging_session(settings.database_url) as session:
+        staging.stage(session, import_id, chunks(file, kind, reading))
+        staging.analyse(session)
+        session.add(DeviceImport(id=import_id, actor=actor, created_at=now,
+                                 filename=filename[:200], rows=reading.rows,
+                                 error_count=reading.error_count, errors=reading.errors))
+        job_id = outbox.add(session, KIND, import_id, {"import_id": import_id}, now) \
+            if queue else ""
+    return import_id, job_id
 
 
-def import_rows(settings: Settings, rows: list[Row], actor: str,
-                clock: Callable[[], datetime], progress: Progress) -> dict[str, Any]:
-    """Check every row, then import them all in one transaction or none; say what happened."""
-    listed, errors = _validated(rows, progress)
-    bad = {e["line"] for e in errors}
-    lines = [line for line, _ in rows if line not in bad]  # the line of each of `listed`
-    sent, twice = registry.distinct(listed)
-    errors += _at_lines(twice, lines)
-    progress("importing", {"done": len(rows), "total": len(rows)})
+def run(settings: Settings, import_id: str, clock: Callable[[], datetime],
+        progress: Progress) -> dict[str, Any]:
+    """Check an import's staged rows, then register them all or none; say what happened."""
+    with read_session(settings.database_url) as session:
+        record = session.get(DeviceImport, import_id)
+        if record is None:
+            raise LookupError(f"no device import {import_id!r}")
+        twice = staging.listed_twice(session, import_id)
+    if record.result is not None:
+        return record.result  # run before (the job is repeated): it changed nothing since
+    progress("checking", {"done": 0, "total": record.rows})
     now = clock()
     with write_session(settings.database_url) as session:
-        writer = Writer(session, actor, now)
-        errors += _at_lines(registry.unknown_models(listed, registry.current_models(session)),
-                            lines)
-        clashes, known = registry.clashes(session, sent)
-        errors += _at_lines(clashes, lines)
-        if errors:  # nothing is written yet: the transaction ends empty
-            return _refused(rows, errors)
-        created = registry.insert_new(writer, sent, known)
+        writer = Writer(session, record.actor, now)
+        result = _check_and_merge(writer, record, twice, progress)
+        session.get_one(DeviceImport, import_id).result = result
     if writer.data_version is not None:
         announce(settings.redis_url, writer.data_version)
+    with staging.staging_session(settings.database_url) as session:
+        staging.discard(session, import_id)
+    progress("done", {"done": record.rows, "total": record.rows})
     outbox.relay_quietly(settings, now)  # the recompute the new data version asks for
-    return {"outcome": "imported", "rows": len(rows), "registered": created,
-            "already_known": len(sent.devices) - created}
+    return result
 
 
-def _validated(rows: list[Row], progress: Progress) -> tuple[list[DeviceIn], list[dict[str, Any]]]:
-    """Each row as a `DeviceIn`, or its errors by line and field."""
-    listed: list[DeviceIn] = []
-    errors: list[dict[str, Any]] = []
-    progress("checking", {"done": 0, "total": len(rows)})
-    for done, (line, cells) in enumerate(rows, 1):
-        if len(cells) > len(COLUMNS):
-            errors.append({"line": line, "field": "row",
-                           "message": f"{len(cells)} cells; the header names {len(COLUMNS)}"})
-        else:
-            try:
-                listed.append(DeviceIn.model_validate(
-                    {name: cell.strip() for name, cell in zip(COLUMNS, cells, strict=False)}))
-            except ValidationError as exc:
-                errors += [{"line": line, **e} for e in field_errors(exc)]
-        if done % 1000 == 0:
-            progress("checking", {"done": done, "total": len(rows)})
-    return listed, errors
-
-
-def _at_lines(found: list[registry.RowError], lines: list[int]) -> list[dict[str, Any]]:
-    """Errors by position among the valid rows, named by their line in the file."""
-    return [{"line": lines[e.index], "field": e.field, "message": e.message} for e in found]
-
-
-def _refused(rows: list[Row], errors: list[dict[str, Any]]) -> dict[str, Any]:
-    errors.sort(key=lambda e: e["line"])
-    return {"outcome": "refused", "rows": len(rows), "error_count": len(errors),
-            "errors": errors[:MAX_ERRORS]}
+def _check_and_merge(writer: Writer, record: DeviceImport, twice: tuple[int, list[Any]],
+                     progress: Progress) -> dict[str, Any]:
+    session, import_id = writer.session, record.id
+    unknown = staging.unknown_models(session, import_id)
+    known, clashing, clashes = staging.registered_before(session, import_id)
+    count = record.error_count + twice[0] + unknown[0] + clashing
+    if count:
+        errors = sorted(record.errors + twice[1] + unknown[1] + clashes,
+                        key=lambda e: e["line"])[:LISTED]
+        return {"outcome": "refused", "rows": record.rows, "error_count": count,
+                "errors": errors}
+    progress("importing", {"done": record.rows, "total": record.rows})
+    created = 0
+    if known < record.rows:  # some row names a device not registered yet
+        version = writer.bump()
+        created = staging.merge(session, import_id, version, writer.actor, writer.now)
+        writer.audit("import", "devices", import_id, {"count": created})
+    return {"outcome": "imported", "rows": record.rows, "registered": created,
+            "already_known": known, "changed": created > 0,
+            "message": f"{created} new devices, {known} rows already registered"}

@@ -17,7 +17,12 @@ from service.api.schemas import DeviceIn
 from service.store.models import Device, DeviceModel
 from service.store.versions import Writer
 
-MAX_DEVICES = 50_000
+MAX_DEVICES = 10_000  # per JSON request; files of any length go to /devices/import
+# The most any one device can take in a JSON list: two fields of 120 characters, each written
+# as a `\uXXXX\uXXXX` surrogate pair (12 bytes), with room for the keys and whitespace. The
+# route's body cap is this many times the item cap, so any list the cap allows fits.
+MAX_DEVICE_BYTES = 2_950
+MAX_BODY_BYTES = MAX_DEVICES * MAX_DEVICE_BYTES
 _CHUNK = 500  # ids per `IN (...)`: well under every database's limit on parameters
 
 
@@ -82,7 +87,7 @@ def insert_new(writer: Writer, sent: Distinct, known: set[str]) -> int:
     new = [{"id": d.id, "model_id": d.model_id, "recorded_at": writer.now,
             "recorded_by": writer.actor} for i, d in sent.devices.items() if i not in known]
     if new:
-        writer.session.execute(sa.insert(Device), new)
-        writer.bump()
+        version = writer.bump()  # stamped on each device: processes read only newer ones
+        writer.session.execute(sa.insert(Device), [{**d, "data_version": version} for d in new])
         writer.audit("register", "devices", None, {"count": len(new)})
     return len(new)

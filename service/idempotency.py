@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy.orm import Session
 
 from service.context import services
@@ -163,5 +163,9 @@ def _replay(row: IdempotencyKey) -> Response:
 
 
 def _fingerprint() -> str:
-    what = f"{request.method} {request.full_path}\n".encode() + request.get_data(cache=True)
+    # A route that streams its body (a device file of any length) is not read here: its key
+    # stands for the method and path, so a retry gets the first upload's answer.
+    view = current_app.view_functions.get(request.endpoint or "")
+    body = b"" if getattr(view, "streams_body", False) else request.get_data(cache=True)
+    what = f"{request.method} {request.full_path}\n".encode() + body
     return hashlib.sha256(what).hexdigest()

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 import redis
 import sqlalchemy as sa
 
+from service.device_index import DeviceIndex
 from service.metrics import DATA_VERSION, SNAPSHOT_BUILT
 from service.store.db import read_session
 from service.store.models import ApiKey
@@ -76,9 +77,12 @@ def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def build_snapshot(database_url: str, now: datetime) -> Snapshot:
+def build_snapshot(database_url: str, now: datetime,
+                   devices: DeviceIndex | None = None) -> Snapshot:
+    """Read the records and build the current view; `devices` is the process's index of
+    devices, brought up to date here (a new one, reading all of them, when None)."""
     with read_session(database_url) as session:
-        records = load_records(session)
+        records = load_records(session, devices)
     keys = {
         k.key_hash: KeyRecord(k.id, k.name, k.role, k.revoked_at is not None)
         for k in records.api_keys
@@ -121,6 +125,7 @@ class SnapshotHolder:
         self._rebuild = threading.Lock()
         self._stop = threading.Event()
         self._follower_pid: int | None = None
+        self.devices = DeviceIndex()  # shared by this process's successive snapshots
 
     @property
     def current(self) -> Snapshot:
@@ -142,7 +147,7 @@ class SnapshotHolder:
                         return snapshot
             if self.gc_freeze:
                 gc.unfreeze()  # the snapshot being replaced may be collected again
-            snapshot = build_snapshot(self.database_url, self.clock())
+            snapshot = build_snapshot(self.database_url, self.clock(), self.devices)
             view = snapshot.current  # ready to screen inline names before it serves any
             view.screener = screener_for(view.listed)
             self._current = snapshot

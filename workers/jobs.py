@@ -58,11 +58,11 @@ def activate_held(refresh_id: str, approver: str) -> dict[str, Any]:
 
 
 @done_when_finished
-def import_devices(rows: list[tuple[int, list[str]]], actor: str) -> dict[str, Any]:
-    """Check the rows of an uploaded device CSV and import all of them or none."""
-    from service.device_imports import import_rows
+def import_devices(import_id: str) -> dict[str, Any]:
+    """Check the staged rows of an uploaded device file and import all of them or none."""
+    from service.device_imports import run
 
-    return import_rows(from_env(), rows, actor, clock.now, _progress)
+    return run(from_env(), import_id, clock.now, _progress)
 
 
 @done_when_finished

@@ -1,24 +1,60 @@
-"""Devices: registered in bulk, idempotent by id, never changed once registered."""
+"""Devices: registered in bulk, idempotent by id, never changed once registered.
+
+A JSON list takes up to `MAX_DEVICES` devices, under a body cap of its own that any such list
+fits; a file of any length goes to `POST /devices/import`, which streams it to disk and into
+the database, and answers 202 with the job that imports it (`GET /jobs/{id}`).
+"""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, Response, request
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
+import sqlalchemy as sa
+from flask import Blueprint, Response, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from service import device_imports, outbox
 from service import devices as registry
 from service.api.resources import answer_page, json_response, listing
 from service.api.schemas import DeviceIn
 from service.api.writes import transaction
 from service.auth import Role, requires
 from service.context import services
-from service.errors import Conflict, InvalidInput, NotFound
+from service.device_files import FileRefused
+from service.errors import Conflict, InvalidInput, NotFound, ServiceError, UnsupportedMediaType
 from service.parsing import json_body, validate
 from service.store.db import read_session
+from service.store.device_staging import DeviceImport
 from service.store.models import Device
 from service.views import as_of
 
 bp = Blueprint("devices", __name__)
 MAX_DEVICES = registry.MAX_DEVICES
+_MORE = "send more as a file to POST /api/v1/devices/import"
+
+
+class TooLarge(ServiceError):
+    status = 413
+    title = "Payload too large"
+
+
+def body_cap(limit: int | None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a route its own body cap (None: none), before anything reads the body."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def capped(*args: Any, **kwargs: Any) -> Any:
+            # Flask reads None as "the app's cap", so no cap is the largest one.
+            request.max_content_length = sys.maxsize if limit is None else limit
+            return view(*args, **kwargs)
+
+        capped.streams_body = limit is None  # type: ignore[attr-defined]
+        return capped
+
+    return decorate
 
 
 def _device_json(device: Device) -> dict[str, object]:
@@ -30,11 +66,16 @@ def _named(errors: list[registry.RowError]) -> list[dict[str, str]]:
 
 
 @bp.post("/devices")
+@body_cap(registry.MAX_BODY_BYTES)
 @requires(Role.EDITOR)
 def register_devices() -> Response:
-    data = json_body()
+    try:
+        data = json_body()
+    except RequestEntityTooLarge:
+        raise TooLarge(f"The body is over {registry.MAX_BODY_BYTES} bytes; {_MORE}.",
+                       [{"field": "body", "message": _MORE}]) from None
     if not isinstance(data, list) or not 1 <= len(data) <= MAX_DEVICES:
-        raise InvalidInput(f"Send a list of 1 to {MAX_DEVICES} devices.",
+        raise InvalidInput(f"Send a list of 1 to {MAX_DEVICES} devices; {_MORE}.",
                            [{"field": "body", "message": f"a list of 1 to {MAX_DEVICES}"}])
     listed = [validate(DeviceIn, item, f"{i}") for i, item in enumerate(data)]
     sent, twice = registry.distinct(listed)
@@ -52,6 +93,44 @@ def register_devices() -> Response:
         return tx.answer({"registered": created, "already_known": len(sent.devices) - created,
                           "items": [{"id": d.id, "model_id": d.model_id}
                                     for d in sent.devices.values()]}, 201 if created else 200)
+
+
+@bp.route("/devices/import", methods=["OPTIONS"], provide_automatic_options=False)
+def import_options() -> Response:
+    """Only POST: Flask's own answer would add the GET of a device whose id is `import`."""
+    return Response(status=200, headers={"Allow": "OPTIONS, POST"})
+
+
+@bp.post("/devices/import", provide_automatic_options=False)
+@body_cap(None)
+@requires(Role.EDITOR)
+def import_devices() -> Response:
+    """Stage a file of devices (NDJSON or CSV, any length); a job imports it all or none."""
+    ctx = services()
+    try:
+        import_id, job_id = device_imports.receive(
+            ctx.settings, request.stream, request.content_type, g.actor, "api upload",
+            ctx.clock())
+    except FileRefused as exc:
+        error = UnsupportedMediaType if exc.field == "Content-Type" else InvalidInput
+        raise error(f"{exc} Nothing was imported.",
+                    [{"field": exc.field, "message": str(exc)}]) from None
+    rq_id = outbox.rq_id(ctx.settings.queue_name, job_id)
+    answer = json_response({"job_id": rq_id, "import_id": import_id, "status": "queued"}, 202)
+    answer.headers["Location"] = f"/api/v1/jobs/{rq_id}"
+    return answer
+
+
+@bp.get("/devices/imports/<import_id>")
+@requires(Role.VIEWER)
+def get_device_import(import_id: str) -> Response:
+    """An import as recorded: for editors, who cannot read `GET /jobs/{id}` (admin)."""
+    with read_session(services().settings.database_url) as session:
+        found = session.get(DeviceImport, import_id)
+        if found is None:
+            raise NotFound(f"No device import has id {import_id!r}.")
+        return json_response({"id": found.id, "created_at": found.created_at,
+                              "rows": found.rows, "result": found.result})
 
 
 @bp.get("/devices/<device_id>")

@@ -43,6 +43,12 @@ BODIES: dict[tuple[str, str], type[BaseModel]] = {
 }
 _DEVICES_BODY = {"type": "array", "minItems": 1, "maxItems": devices.MAX_DEVICES,
                  "items": {"$ref": "#/components/schemas/DeviceIn"}}
+_DEVICE_FILE = {"required": True, "description": (
+    "A file of any length (the JSON body cap does not apply): one `DeviceIn` object a line, "
+    "or CSV with the header `id,model_id`. A file refused as a whole is a 415 (another "
+    "content type) or 422 (not UTF-8, no header, no devices); its rows' errors are the job's."),
+    "content": {"application/x-ndjson": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}}}}
 
 # A record as written and listed, and as `GET` one shows it, by resource name.
 RECORDS: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
@@ -92,6 +98,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "devices.register_devices": {"200": responses.DeviceRegistration,
                                  "201": responses.DeviceRegistration,
                                  "409": responses.Problem},  # known with another model
+    "devices.import_devices": {"202": responses.DeviceImportQueued},
+    "devices.get_device_import": {"200": responses.DeviceImport},
     "devices.get_device": {"200": responses.Device},
     "devices.list_devices": {"200": Page(responses.Device)},
     "licences.amend": {"201": responses.AmendmentRecorded},
@@ -301,6 +309,11 @@ def _operation(path: str, method: str, rule: Any, view: Any,
     op["parameters"] += QUERIES.get(rule.endpoint, [])
     if (method, path) == ("POST", "/api/v1/devices"):
         op["requestBody"] = _json_body(_DEVICES_BODY)
+        op["description"] += (f" At most {devices.MAX_DEVICES} devices and "
+                              f"{devices.registry.MAX_BODY_BYTES} bytes; more by "
+                              "`POST /devices/import`.")
+    if (method, path) == ("POST", "/api/v1/devices/import"):
+        op["requestBody"] = _DEVICE_FILE
     body = BODIES.get((method, path))
     if body is not None:
         op["requestBody"] = _json_body({"$ref": f"#/components/schemas/{body.__name__}"})

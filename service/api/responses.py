@@ -297,6 +297,17 @@ class JobQueued(BaseModel):
     status: str
 
 
+class DeviceImportQueued(JobQueued):
+    import_id: str  # the staged file's id; the job (`GET /jobs/{job_id}`) imports it
+
+
+class DeviceImport(BaseModel):
+    id: str
+    created_at: datetime
+    rows: int  # data rows read from the file, good or bad
+    result: dict[str, Any] | None  # the job's result once it has run
+
+
 class ApprovalQueued(JobQueued):
     refresh_id: str
 

@@ -9,6 +9,7 @@ whose hits are rare costs a bounded amount per page, and the next page carries o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,7 +61,7 @@ class Who:
     """Who a logged request concerned, as the current snapshot resolves it."""
 
     view: View
-    devices: dict[str, str]  # device id -> model id
+    devices: Mapping[str, str]  # device id -> model id
 
     def of(self, request: Any) -> tuple[str | None, str | None, str | None, str]:
         """(device id, model id, vendor id, model shown) of a request as sent."""

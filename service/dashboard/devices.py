@@ -1,9 +1,9 @@
 """Devices: the list (searched by id, a page at a time) and the CSV import with its progress.
 
-An upload is read at once for what concerns the whole file (header, size, encoding); its rows
-are checked and imported by a job (`service.device_imports`), recorded in the outbox with the
-upload's audit entry, so it runs even if the queue was away for a moment. The import's page
-follows the job: with JavaScript it fills a progress bar; without, it offers to look again.
+An upload takes the API's path (`service.device_imports`): read at once for what concerns the
+whole file (header, encoding, no rows), staged in the database, and checked and imported by a
+job recorded in the outbox, so it runs even if the queue was away for a moment. The import's
+page follows the job: with JavaScript it fills a progress bar; without, it offers to look again.
 """
 
 from __future__ import annotations
@@ -14,22 +14,20 @@ import sqlalchemy as sa
 from flask import abort, g, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from service import outbox
-from service.api.writes import transaction
+from service import device_imports
 from service.auth import Role
 from service.context import services
 from service.dashboard.blueprint import bp, page, render
 from service.dashboard.paging import PER_PAGE, paged
 from service.dashboard.progress import job_state, outbox_row
 from service.dashboard.ref_forms import DeviceUploadForm
-from service.device_imports import COLUMNS, MAX_BYTES, CsvRefused, read_csv
-from service.devices import MAX_DEVICES
+from service.device_files import COLUMNS, FileRefused
 from service.store.db import read_session
+from service.store.device_staging import DeviceImport
 from service.store.models import Device
 from service.store.pipeline import OutboxRow
-from service.store.versions import new_id
 
-KIND = "import_devices"
+KIND = device_imports.KIND
 
 
 @bp.get("/reference/devices")
@@ -64,27 +62,26 @@ def reference_device_upload_submit() -> tuple[str, int] | Response:
     if upload is None or not getattr(upload, "filename", ""):
         form.file.errors = ["Choose a CSV file to upload."]
         return _upload_page(form, 422)
+    ctx = services()
     try:
-        rows = read_csv(upload.read(MAX_BYTES + 1))
-    except CsvRefused as exc:
+        key, _ = device_imports.receive(ctx.settings, upload.stream, "text/csv", g.actor,
+                                        upload.filename, ctx.clock())
+    except FileRefused as exc:
         form.file.errors = [f"{exc} Nothing was imported."]
         return _upload_page(form, 422)
-    key = new_id("imp")
-    with transaction() as tx:
-        job_id = outbox.add(tx.session, KIND, key, {"rows": rows, "actor": g.actor},
-                            tx.writer.now)
-        tx.writer.audit("upload", "devices", None,
-                        {"file": upload.filename, "rows": len(rows), "job": job_id})
     return redirect(url_for("dashboard.reference_device_import", import_id=key), 303)
 
 
 @bp.get("/reference/devices/imports/<import_id>")
 @page(Role.EDITOR)
 def reference_device_import(import_id: str) -> tuple[str, int]:
-    row = _import(import_id)
-    state = job_state(row, _describe)
+    state = job_state(_import(import_id), _describe)
+    with read_session(services().settings.database_url) as session:
+        record = session.get(DeviceImport, import_id)
+    if record is None:
+        abort(404)
     return render("ref_device_import.html", state=state, import_id=import_id,
-                  rows=len(row.payload.get("rows", [])), uploaded_at=row.created_at)
+                  rows=record.rows, uploaded_at=record.created_at)
 
 
 @bp.get("/reference/devices/imports/<import_id>/progress")
@@ -110,5 +107,5 @@ def _describe(progress: dict[str, Any]) -> tuple[str, int, int]:
 
 def _upload_page(form: DeviceUploadForm, status: int = 200) -> tuple[str, int]:
     return render("ref_device_upload.html", status, form=form, columns=COLUMNS,
-                  max_rows=MAX_DEVICES, max_mb=MAX_BYTES // 1_000_000)
+                  max_mb=services().settings.max_body_bytes // 1_000_000)
 

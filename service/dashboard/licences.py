@@ -28,7 +28,6 @@ from service.dashboard.licence_timeline import timeline
 from service.errors import InvalidInput, NotFound
 from service.parsing import validate
 from service.store import models as m
-from service.store.answers import device_counts
 from service.store.db import read_session
 from service.store.reads import current_data_version
 from service.store.versions import latest
@@ -189,11 +188,7 @@ def _judged(change: Change, record: m.Licence | None, form: Any, body: BaseModel
     if record is not None and before is None:
         abort(404, "This licence covers no vendor the rules know.")
     after = change.propose(before, body)
-    vendors = after.vendor_ids | (before.vendor_ids if before else frozenset())
-    with read_session(ctx.settings.database_url) as session:  # counted where they are kept
-        devices = device_counts(session, [model_id for model_id, vendor_id
-                                          in snapshot.current.model_vendor.items()
-                                          if vendor_id in vendors])
+    devices = snapshot.records.devices.counts()
     stale = ctx.lists_stale(now)
     impacts = [licence_impact(snapshot.current, before, after, at, ctx.policy, stale, devices)
                for at in instants(change.takes_effect(body), now)]

@@ -80,6 +80,9 @@ class Device(Base):
     model_id: Mapped[str] = mapped_column(sa.String(40), index=True)  # devices per flip
     recorded_at: Mapped[datetime]
     recorded_by: Mapped[str] = mapped_column(sa.String(120))
+    # The data version that registered it (0 for those registered before the column): lets
+    # each process's `DeviceIndex` read only the devices added since its last read.
+    data_version: Mapped[int] = mapped_column(index=True, server_default="0")
 
 
 class Designation(Versioned, Base):

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from service.device_index import DeviceIndex
 from service.store import models as m
 
 
@@ -26,7 +27,7 @@ class Records:
     revocations: list[m.LicenceRevocation]
     matches: list[m.Match]
     screened: dict[str, int]  # vendor id -> the matcher that last screened it
-    devices: dict[str, str]  # device id -> model id
+    devices: DeviceIndex  # device id -> model id, shared by a process's snapshots
     api_keys: list[m.ApiKey]
     last_recorded_at: datetime | None
 
@@ -63,8 +64,11 @@ def _designations(session: Session) -> list[m.Designation]:
     return rows
 
 
-def load_records(session: Session) -> Records:
-    """Read all versions of all reference data; the session must be one read transaction."""
+def load_records(session: Session, devices: DeviceIndex | None = None) -> Records:
+    """Read all versions of all reference data; the session must be one read transaction.
+
+    `devices` is the index an earlier read filled: only the devices added since are read.
+    """
 
     def every(cls: type[Any]) -> list[Any]:
         return list(session.scalars(sa.select(cls)))
@@ -77,8 +81,8 @@ def load_records(session: Session) -> Records:
     last = session.scalar(
         sa.select(m.DataVersion.recorded_at).where(m.DataVersion.number == version)
     )
-    pairs = session.execute(sa.select(m.Device.id, m.Device.model_id))
-    devices = {row.id: row.model_id for row in pairs}
+    devices = DeviceIndex() if devices is None else devices
+    devices.catch_up(session, version)
     return Records(
         data_version=version,
         vendors=versions(m.Vendor),

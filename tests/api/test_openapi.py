@@ -82,7 +82,7 @@ def test_the_served_document_is_valid_openapi(client):
 
 
 VERBS = ("get", "list", "create", "update", "delete", "register", "revoke", "confirm",
-         "dismiss", "refresh", "approve", "retry")
+         "dismiss", "refresh", "approve", "retry", "import")
 
 
 # What real clients' generated methods are called, by (method, path).

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from service import clock
-from service.device_imports import CsvRefused, import_rows, read_csv
+from service.device_files import FileRefused, Reading, chunks
+from service.device_imports import run, stage_file
 from tests.dashboard.conftest import Browser
 from tests.pipeline import conftest as on_pipeline
 from tests.pipeline.conftest import Pipeline
@@ -119,23 +120,26 @@ def test_a_file_that_is_not_a_device_csv_is_refused_at_once(
     assert registered(pipeline) == []
 
 
-def test_the_check_reports_its_progress_row_by_row(pipeline: Pipeline) -> None:
+def test_the_check_reports_its_progress_stage_by_stage(pipeline: Pipeline) -> None:
     m = model(pipeline)
-    rows = [(n + 2, [f"SN-{n}", m]) for n in range(2500)]
+    text = "id,model_id\n" + "".join(f"SN-{n},{m}\n" for n in range(2500))
+    import_id, _ = stage_file(pipeline.settings, io.BytesIO(text.encode()), "csv", "user:test",
+                              "devices.csv", clock.now(), queue=False)
     said: list[tuple[str, int, int]] = []
-    result = import_rows(pipeline.settings, rows, "user:test", clock.now,
-                         lambda stage, d: said.append((stage, d["done"], d["total"])))
-    assert said == [("checking", 0, 2500), ("checking", 1000, 2500), ("checking", 2000, 2500),
-                    ("importing", 2500, 2500)]
+    result = run(pipeline.settings, import_id, clock.now,
+                 lambda stage, d: said.append((stage, d["done"], d["total"])))
+    assert said == [("checking", 0, 2500), ("importing", 2500, 2500), ("done", 2500, 2500)]
     assert result["registered"] == 2500
 
 
 def test_reading_a_file_keeps_each_rows_line_number() -> None:
-    rows = read_csv(b'\xef\xbb\xbfid,model_id\n\nSN-1,m1\n"SN\n2",m2\n')
-    assert rows == [(3, ["SN-1", "m1"]), (5, ["SN\n2", "m2"])]
+    reading = Reading()
+    file = io.BytesIO(b'\xef\xbb\xbfid,model_id\n\nSN-1,m1\n"SN\n2",m2\n')
+    assert [row for chunk in chunks(file, "csv", reading) for row in chunk] == [
+        (3, "SN-1", "m1"), (5, "SN\n2", "m2")]
     try:
-        read_csv(b"\xff\xfe")
-    except CsvRefused as exc:
-        assert "not UTF-8" in str(exc)
+        list(chunks(io.BytesIO(b"id,model_id\n\xff\xfe"), "csv", Reading()))
+    except FileRefused as exc:
+        assert "not UTF-8" in str(exc) and exc.field == "body"
     else:
         raise AssertionError("a file that is not UTF-8 was read")

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from service.store import pipeline  # noqa: F401  (its tables join the metadata)
+from service.store import device_staging, pipeline  # noqa: F401  (their tables join the metadata)
 from service.store.db import engine_for
 from service.store.models import Base
 
