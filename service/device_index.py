@@ -77,3 +77,12 @@ class DeviceIndex(Mapping[str, str]):
         model_id = self._interned.setdefault(model_id, model_id)
         self._models[device_id] = model_id
         self._counts[model_id] += 1
+
+
+class NoDevices(DeviceIndex):
+    """An index that never reads a device: for a snapshot whose user resolves no device by
+    its id (the flip scan counts devices in the database), so building it costs the same with
+    a million devices registered as with none."""
+
+    def catch_up(self, session: Session, version: int) -> None:
+        self.read_up_to = version

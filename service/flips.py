@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from service import eligibility as el
 from service import outbox
+from service.device_index import NoDevices
 from service.flip_scope import Scope, scope_of
 from service.jsonio import iso
 from service.snapshot import build_snapshot
@@ -47,7 +48,7 @@ UPDATES_AT_ONCE = 20  # updates whose pairs are judged and written together (× 
 def recompute(settings: Settings, clock: Callable[[], datetime]) -> dict[str, Any]:
     now = clock()
     covered = outbox.newest_row(settings.database_url)  # committed before the snapshot is read
-    snapshot = build_snapshot(settings.database_url, now)
+    snapshot = build_snapshot(settings.database_url, now, NoDevices())  # counted in the db
     view = snapshot.current
     policy = el.Policy(settings.list_effects, settings.stale_policy, settings.list_names)
     stale = Freshness(settings.database_url).stale(now)
