@@ -14,9 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, g, request
+from redis import RedisError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from service import device_imports, outbox
+from service import device_imports, job_queue, outbox
 from service import devices as registry
 from service.api.resources import answer_page, json_response, listing
 from service.api.schemas import DeviceIn
@@ -24,7 +25,14 @@ from service.api.writes import transaction
 from service.auth import Role, requires
 from service.context import services
 from service.device_files import FileRefused
-from service.errors import Conflict, InvalidInput, NotFound, ServiceError, UnsupportedMediaType
+from service.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    ServiceError,
+    Unavailable,
+    UnsupportedMediaType,
+)
 from service.parsing import json_body, validate
 from service.store.db import read_session
 from service.store.device_staging import DeviceImport
@@ -117,7 +125,7 @@ def import_devices() -> Response:
                     [{"field": exc.field, "message": str(exc)}]) from None
     rq_id = outbox.rq_id(ctx.settings.queue_name, job_id)
     answer = json_response({"job_id": rq_id, "import_id": import_id, "status": "queued"}, 202)
-    answer.headers["Location"] = f"/api/v1/jobs/{rq_id}"
+    answer.headers["Location"] = f"/api/v1/devices/imports/{import_id}"  # editors may read it
     return answer
 
 
@@ -129,8 +137,24 @@ def get_device_import(import_id: str) -> Response:
         found = session.get(DeviceImport, import_id)
         if found is None:
             raise NotFound(f"No device import has id {import_id!r}.")
-        return json_response({"id": found.id, "created_at": found.created_at,
-                              "rows": found.rows, "result": found.result})
+        answer = {"id": found.id, "created_at": found.created_at, "rows": found.rows,
+                  "result": found.result}
+    return json_response({**answer, **_job_state(found.id, found.result is not None)})
+
+
+def _job_state(import_id: str, done: bool) -> dict[str, Any]:
+    """The import's job as RQ sees it (its status and progress), which an editor may read
+    here though `GET /jobs/{id}` is admin's; `queued` while its outbox row waits for Redis."""
+    settings = services().settings
+    job_id = outbox.rq_id(settings.queue_name, f"{device_imports.KIND}-{import_id}")
+    try:
+        found = job_queue.fetch(job_queue.connect(settings), [job_id])
+    except (RedisError, Unavailable):  # Redis away: the database's record still answers
+        found = []
+    status = found[0].get_status(refresh=False) if found else None
+    shown = "finished" if done else "queued" if status is None else str(status.value)
+    return {"job_id": job_id, "status": shown,
+            "progress": found[0].meta.get("progress") if found else None}
 
 
 @bp.get("/devices/<device_id>")

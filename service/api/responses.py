@@ -306,6 +306,9 @@ class DeviceImport(BaseModel):
     created_at: datetime
     rows: int  # data rows read from the file, good or bad
     result: dict[str, Any] | None  # the job's result once it has run
+    job_id: str  # the job importing it, as `GET /jobs/{id}` (admin) names it
+    status: str  # RQ's status name; `queued` until Redis has the job, `finished` once run
+    progress: dict[str, Any] | None  # the job's stage, done and total while Redis keeps it
 
 
 class ApprovalQueued(JobQueued):

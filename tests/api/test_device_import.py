@@ -44,13 +44,19 @@ def upload(pipeline: Pipeline, body: bytes, content_type: str = NDJSON) -> Any:
 
 
 def imported(pipeline: Pipeline, body: bytes, content_type: str = NDJSON) -> dict[str, Any]:
-    """Upload a file, run its job, and return the job as `GET /jobs/{id}` shows it."""
+    """Upload a file, run its job, and return the job as `GET /jobs/{id}` shows it, having
+    checked that the import's own resource (which editors may read) says the same."""
     answer = upload(pipeline, body, content_type)
     assert answer.status_code == 202, answer.get_json()
-    assert answer.headers["Location"] == f"/api/v1/jobs/{answer.get_json()['job_id']}"
+    sent = answer.get_json()
+    assert answer.headers["Location"] == f"/api/v1/devices/imports/{sent['import_id']}"
+    assert pipeline.get(answer.headers["Location"])["status"] == "queued"
     pipeline.work()
-    job: dict[str, Any] = pipeline.get(answer.headers["Location"])
+    job: dict[str, Any] = pipeline.get(f"/api/v1/jobs/{sent['job_id']}")
     assert job["status"] == "finished", job
+    record = pipeline.get(answer.headers["Location"])
+    assert (record["job_id"], record["status"]) == (sent["job_id"], "finished")
+    assert (record["result"], record["progress"]) == (job["result"], job["progress"])
     return job
 
 
