@@ -8,14 +8,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import orjson
 import sqlalchemy as sa
+from alembic import command
 
 from config.settings import Settings
 from service.decisions.log import DecisionLog, LogRecord, id_instant, new_request_id
 from service.decisions.upkeep import keep
 from service.store import partitions
-from service.store.db import engine_for, read_session
-from service.store.models import AuditEntry
+from service.store.db import engine_for, read_session, write_session
+from service.store.migrate import alembic_config, upgrade
+from service.store.models import AuditEntry, UTCDateTime
 
 NOW = datetime(2031, 5, 14, 12, 0, tzinfo=UTC)
 
@@ -120,3 +123,27 @@ def test_retention_drops_old_months_whole_and_keeps_young_ones_with_their_bodies
     if engine_for(database_url).dialect.name == "postgresql":
         assert min(months(database_url)) == date(2026, 5, 1)
     assert keep(settings, NOW)["dropped"] == []  # run again: nothing more to drop
+
+
+def test_the_migration_keeps_every_logged_decision_and_its_body(database_url: str) -> None:
+    command.downgrade(alembic_config(database_url), "0006")
+    at = datetime(2024, 3, 9, 8, tzinfo=UTC)
+    old_id = "d_" + secrets.token_hex(10)
+    log = sa.table("decision_log", *(sa.column(c) for c in
+                                     "id api_key_id data_version size items".split()),
+                   sa.column("evaluated_at", UTCDateTime()))
+    bodies = sa.table("decision_bodies", sa.column("digest"), sa.column("body"))
+    with write_session(database_url) as session:
+        session.execute(sa.insert(bodies), [{"digest": "1" * 32, "body": '{"verdict":"allow"}'},
+                                            {"digest": "2" * 32, "body": "{}"}])
+        session.execute(sa.insert(log).values(
+            id=old_id, evaluated_at=at, api_key_id=None, data_version="1", size=1,
+            items=orjson.dumps([[None, {"n": 7}, "2024-03-09T08:00:00Z", "1" * 32]]).decode()))
+    upgrade(database_url)
+    given = DecisionLog(database_url, batch=10, queue_size=100).fetch(old_id)
+    assert given is not None and given["request"] == {"n": 7} and given["verdict"] == "allow"
+    with read_session(database_url) as session:
+        kept = session.execute(sa.text("SELECT digest, month FROM decision_bodies")).all()
+    assert [(d, str(m)) for d, m in kept] == [("1" * 32, "2024-03-01")]  # unused body gone
+    if engine_for(database_url).dialect.name == "postgresql":
+        assert date(2024, 3, 1) in months(database_url) and in_default(database_url) == 0
