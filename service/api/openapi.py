@@ -76,6 +76,7 @@ class Page:
 
 _TEXT = "text"  # marks a plain-text answer
 _NOTHING = "nothing"  # marks an answer without a body (304)
+_NDJSON = "ndjson"  # marks an answer of JSON lines
 
 # Answers of the routes that are not a `Resource`'s, by endpoint: status -> body. Problems
 # `refusals` does not read from the route (a conflict, an unknown id in a body) are named too.
@@ -87,6 +88,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "decisions.create_decision": {"200": responses.Decision, "404": responses.Problem},
     "decisions.create_batch": {"200": responses.Batch},
     "decisions.get_decision": {"200": responses.DecisionGiven},
+    "decisions.export_decisions": {"200": _NDJSON},
     "decisions.lookup_decision": {"200": responses.Decision, "304": _NOTHING,
                                   "404": responses.Problem},
     "devices.register_devices": {"200": responses.DeviceRegistration,
@@ -108,6 +110,7 @@ OPERATION_IDS = {
     "openapi.openapi": "getOpenApiDocument",
     "decisions.create_batch": "createDecisionBatch",
     "decisions.lookup_decision": "getDecisionByQuery",
+    "decisions.export_decisions": "getDecisionExport",
     "licences.amend": "createLicenceAmendment",
     "webhooks.list_messages": "listWebhookMessages",
 }
@@ -177,6 +180,15 @@ QUERIES: dict[str, list[dict[str, Any]]] = {
         {"name": "known_at", "in": "query", "required": False, "description":
          "Judge with the data as the service knew it then.",
          "schema": TypeAdapter(schemas.Instant).json_schema()},
+    ],
+    "decisions.export_decisions": [
+        {"name": "from", "in": "query", "required": True, "description":
+         "The first instant exported (with its offset).",
+         "schema": TypeAdapter(schemas.Instant).json_schema()},
+        {"name": "to", "in": "query", "required": True, "description":
+         "The instant the export stops before: after `from`, at most 366 days later. A range "
+         "ending more than a minute ago is complete (decisions reach the log moments after "
+         "they are answered).", "schema": TypeAdapter(schemas.Instant).json_schema()},
     ],
 }
 # Headers of a decision's answer, which HTTP caches read.
@@ -350,6 +362,11 @@ def _resource_answers(endpoint: str, resource: Resource
 def _answer(body: Any, description: str) -> dict[str, Any]:
     if body == _NOTHING:
         return {"description": description}
+    if body == _NDJSON:
+        return {"description": f"{description}: one decision a line, as "
+                "`GET /api/v1/decisions/{decision_id}` gives it (a `DecisionGiven`), ordered "
+                "by `evaluated_at`.", "content": {"application/x-ndjson": {"schema": {
+                    "type": "string"}}}}
     if body == _TEXT:
         return {"description": description, "content": {"text/plain": {"schema": {
             "type": "string"}}}}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -126,6 +126,34 @@ def rows_before(database_url: str, before: tuple[datetime, str] | None,
     with read_session(database_url) as session:
         return [LogRow(r.id, r.evaluated_at, r.data_version, orjson.loads(r.items))
                 for r in session.execute(query)]
+
+
+def rows_after(database_url: str, after: tuple[datetime, str] | None, since: datetime,
+               until: datetime, limit: int) -> list[LogRow]:
+    """Up to `limit` log rows of `[since, until)`, oldest first, from just past `after`."""
+    log = DecisionLogEntry
+    query = sa.select(log.id, log.evaluated_at, log.data_version, log.items).where(
+        log.evaluated_at >= (after[0] if after else since), log.evaluated_at < until)
+    if after is not None:
+        # `>=` alone reads through the index; the rows of that very instant are then cut.
+        query = query.where(sa.not_(sa.and_(log.evaluated_at == after[0], log.id <= after[1])))
+    query = query.order_by(log.evaluated_at, log.id).limit(limit)
+    with read_session(database_url) as session:
+        return [LogRow(r.id, r.evaluated_at, r.data_version, orjson.loads(r.items))
+                for r in session.execute(query)]
+
+
+def bodies(database_url: str, wanted: Iterable[tuple[str, date]]
+           ) -> dict[tuple[str, date], str]:
+    """The stored bodies named by (digest, month)."""
+    pairs = sorted(set(wanted))
+    if not pairs:
+        return {}
+    body = DecisionBody
+    with read_session(database_url) as session:
+        rows = session.execute(sa.select(body.digest, body.month, body.body).where(
+            sa.tuple_(body.digest, body.month).in_(pairs)))
+        return {(digest, month): text for digest, month, text in rows}
 
 
 def outcomes(database_url: str, digests: Iterable[str]) -> dict[str, tuple[str, str]]:
