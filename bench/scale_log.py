@@ -163,7 +163,7 @@ def run() -> list[Figure]:
         upgrade(url)
         first = partitions.add_months(partitions.month_of(clock.now()), -MONTHS + 1)
         seconds, months = _fill(url, datetime(first.year, first.month, 1, tzinfo=UTC),
-                                ROWS // MONTHS)
+                                -(-ROWS // MONTHS))
         total = sum(n for _, _, n in months)
         figures.append(("log_fill", f"{total:,} rows in {seconds:.0f} s "
                         f"({total / seconds:,.0f}/s)", "a few minutes", seconds < 600))

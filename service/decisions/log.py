@@ -47,12 +47,18 @@ from service.store.partitions import month_of
 
 log = logging.getLogger(__name__)
 _KNOWN_DIGESTS = 100_000
+_BODIES_KEPT = 10_000  # bodies read back and kept, a few MB
 _DECISION_ID = re.compile(r"([A-Za-z0-9_]{1,40})(?:\.([0-9]{1,6}))?")
 _TIMED_ID = re.compile(r"d_[0-9a-f]{24}")
 # A request is evaluated moments after its id is made (an Idempotency-Key's claim makes it
 # first, and a retry within the key's day reuses it); a read looks this far either side of
 # the id's instant: one month's partition, two near a month's turn.
 _ID_SLACK = timedelta(days=2)
+_ROW = sa.select(DecisionLogEntry.items, DecisionLogEntry.evaluated_at).where(
+    DecisionLogEntry.id == sa.bindparam("id"))
+_ROW_NEAR = _ROW.where(DecisionLogEntry.evaluated_at >= sa.bindparam("low"),
+                       DecisionLogEntry.evaluated_at < sa.bindparam("high"))
+_ROW_ANYWHERE = _ROW.limit(1)
 # A logged request read back: its items, when it was judged, and the bodies found with it
 # (a journal line carries those it stored first; the rest are in the database).
 _Found = tuple[list[Any], datetime, dict[str, str]]
@@ -116,6 +122,7 @@ class DecisionLog:
         self._committing = False
         # (body digest, month) pairs this process knows are in the database
         self._stored: set[tuple[str, date]] = set()
+        self._bodies: dict[str, str] = {}  # bodies read back, by digest (see _stored_body)
         self._shipping = threading.Lock()
         self._shipper_pid = 0
         self._pause = threading.Event()  # never set: the shipper's wait between rounds
@@ -253,29 +260,44 @@ class DecisionLog:
 
     def _stored_row(self, request_id: str) -> _Found | None:
         """The stored row of a request: by id and the instant it carries, which the database
-        prunes to that month's partition; an id without one (or, defensively, not found
-        near its instant) looks in every month."""
-        log_ = DecisionLogEntry
-        query = sa.select(log_.items, log_.evaluated_at).where(log_.id == request_id)
+        prunes to that month's partition (a request is always evaluated within `_ID_SLACK`
+        of its id's instant); an id in the format before looks in every month."""
         made = id_instant(request_id)
+        if made is not None:
+            row = self._first(_ROW_NEAR, {"id": request_id, "low": made - _ID_SLACK,
+                                          "high": made + _ID_SLACK})
+        else:
+            row = self._first(_ROW_ANYWHERE, {"id": request_id})
+        if row is None:
+            return None
+        return orjson.loads(row.items), row.evaluated_at, {}
+
+    def _first(self, query: sa.Select[Any], values: dict[str, Any]) -> sa.Row[Any] | None:
+        """The first row of a one-statement read. On PostgreSQL outside any transaction (one
+        round trip, not four: no BEGIN, isolation or ROLLBACK needed for a single read)."""
+        engine = engine_for(self.database_url)
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                return conn.execute(query, values).first()
         with read_session(self.database_url) as session:
-            row = None
-            if made is not None:
-                row = session.execute(query.where(
-                    log_.evaluated_at >= made - _ID_SLACK,
-                    log_.evaluated_at < made + _ID_SLACK)).first()
-            if row is None:
-                row = session.execute(query.limit(1)).first()
-            if row is None:
-                return None
-            return orjson.loads(row.items), row.evaluated_at, {}
+            return session.execute(query, values).first()
 
     def _stored_body(self, digest: str, evaluated_at: datetime) -> str | None:
-        """A body by digest, from its row's month (any month's copy is the same text)."""
+        """A body by digest, from its row's month (any month's copy is the same text, the
+        digest being its hash, so bodies read are remembered: most fetches then make one
+        query, not two)."""
+        known = self._bodies.get(digest)
+        if known is not None:
+            return known
         query = sa.select(DecisionBody.body).where(DecisionBody.digest == digest)
         with read_session(self.database_url) as session:
-            return (session.scalar(query.where(DecisionBody.month == month_of(evaluated_at)))
+            body = (session.scalar(query.where(DecisionBody.month == month_of(evaluated_at)))
                     or session.scalar(query.limit(1)))
+        if body is not None:
+            if len(self._bodies) >= _BODIES_KEPT:
+                self._bodies.clear()
+            self._bodies[digest] = body
+        return body
 
     def _journal_row(self, request_id: str) -> _Found | None:
         if self.journal is None:
