@@ -272,7 +272,7 @@ class DecisionLog:
             return None
         return orjson.loads(row.items), row.evaluated_at, {}
 
-    def _first(self, query: sa.Select[Any], values: dict[str, Any]) -> sa.Row[Any] | None:
+    def _first(self, query: sa.Executable, values: dict[str, Any]) -> Any:
         """The first row of a one-statement read. On PostgreSQL outside any transaction (one
         round trip, not four: no BEGIN, isolation or ROLLBACK needed for a single read)."""
         engine = engine_for(self.database_url)
