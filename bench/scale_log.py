@@ -30,7 +30,7 @@ from bench.pgdb import fresh_database, postgres_url
 from config.settings import Settings
 from service import clock, create_app
 from service.decisions.journal import Journal
-from service.decisions.log import DecisionLog, LogRecord, new_request_id
+from service.decisions.log import DecisionLog, LogRecord, id_instant, new_request_id
 from service.keys import create_key
 from service.store import partitions
 from service.store.db import dispose_all, engine_for
@@ -115,6 +115,19 @@ def _p(times: list[float], q: float) -> float:
     return statistics.quantiles(times, n=100, method="inclusive")[int(q) - 1]
 
 
+def _partitions_read(url: str, request_id: str) -> int:
+    """How many partitions PostgreSQL's plan reads for the fetch of `request_id`."""
+    made = id_instant(request_id)
+    assert made is not None
+    with engine_for(url).connect() as conn:
+        plan = conn.execute(sa.text(
+            "EXPLAIN SELECT items, evaluated_at FROM decision_log WHERE id = :id "
+            "AND evaluated_at >= :low AND evaluated_at < :high"),
+            {"id": request_id, "low": (made - timedelta(days=2)).replace(tzinfo=None),
+             "high": (made + timedelta(days=2)).replace(tzinfo=None)}).scalars().all()
+    return sum(" on decision_log_" in line for line in plan)
+
+
 def _old_ids(url: str, count: int) -> list[str]:
     """Rename `count` random rows' ids to the format before (20 random hex)."""
     engine = engine_for(url)
@@ -169,7 +182,7 @@ def run() -> list[Figure]:
                         f"({total / seconds:,.0f}/s)", "a few minutes", seconds < 600))
         settings = Settings(database_url=url, redis_url=os.environ.get("REDIS_URL", ""),
                             follow_snapshots=False, decision_log_journal="",
-                            var_dir=work, queue_name="bench-log")
+                            var_dir=work, queue_name="bench-log", snapshot_gc_freeze=True)
         _, secret, _ = create_key(url, "bench ota", "ota", "bench", clock.now())
         _, viewer, _ = create_key(url, "bench viewer", "viewer", "bench", clock.now())
         client = create_app(settings=settings).test_client()
@@ -178,6 +191,9 @@ def run() -> list[Figure]:
         times = _timed(client, ota, [f"/api/v1/decisions/{i}"
                                      for i in _random_ids(months, SAMPLES)])
         p99 = _p(times, 99)
+        read = _partitions_read(url, _random_ids(months[3:4], 1)[0])
+        figures.append(("log_fetch_partitions_read", str(read),
+                        "1 (of 24 months + default)", read == 1))
         figures.append(("log_fetch_p50_ms", f"{_p(times, 50):.2f}", "", True))
         figures.append(("log_fetch_p99_ms", f"{p99:.2f}", "≤ 5 ms with 10 M rows",
                         p99 <= 5 and total >= 10_000_000))

@@ -183,7 +183,7 @@ QUERIES: dict[str, list[dict[str, Any]]] = {
     ],
     "decisions.export_decisions": [
         {"name": "from", "in": "query", "required": True, "description":
-         "The first instant exported (with its offset).",
+         "The first instant exported (a date: its midnight UTC).",
          "schema": TypeAdapter(schemas.Instant).json_schema()},
         {"name": "to", "in": "query", "required": True, "description":
          "The instant the export stops before: after `from`, at most 366 days later. A range "

@@ -19,7 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
+from pydantic import TypeAdapter, ValidationError
 
+from service.api.schemas import Instant
 from service.decisions.render import render_dict
 from service.errors import InvalidInput
 from service.jsonio import iso
@@ -29,21 +31,22 @@ from service.store.partitions import month_of
 PAGE = 1_000
 LONGEST = timedelta(days=366)  # one export a year at most: a longer one, year by year
 _BODIES_KEPT = 10_000
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
 
 
 def instant(name: str, raw: str | None) -> datetime:
-    """A query parameter as an instant with an offset, or a 422 naming it."""
+    """A query parameter as an instant (as every instant the API reads: a date is its
+    midnight UTC, a time needs its zone), or a 422 naming it."""
     if raw is None or raw == "":
         raise InvalidInput(f"Give {name}: an instant such as 2026-11-01T00:00:00Z.",
                            [{"field": name, "message": "required"}])
     try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None:
-        raise InvalidInput(f"{name} must be an instant with its offset, such as "
-                           "2026-11-01T00:00:00Z.",
-                           [{"field": name, "message": "an ISO 8601 instant with an offset"}])
+        value: datetime = _INSTANT.validate_python(raw)
+    except ValidationError as error:
+        message = str(error.errors()[0].get("msg", "not an instant"))
+        raise InvalidInput(f"{name} must be an ISO 8601 instant with its zone, such as "
+                           "2026-11-01T00:00:00Z, or a date.",
+                           [{"field": name, "message": message}]) from None
     return value
 
 

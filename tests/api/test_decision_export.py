@@ -67,6 +67,13 @@ def test_an_empty_range_is_an_empty_export(client, keys, database_url) -> None:
     assert exported(client, keys["admin"], START - timedelta(days=1), START) == []
 
 
+def test_dates_are_their_midnight_utc_as_everywhere_in_the_api(client, keys, database_url):
+    logged(database_url, 30)  # from 2030-01-31T23:00Z, an hour apart
+    answer = client.get("/api/v1/decisions/export", headers=keys["viewer"],
+                        query_string={"from": "2030-02-01", "to": "2030-02-01T02:00:00+01:00"})
+    assert [orjson.loads(line)["request"]["n"] for line in answer.data.splitlines()] == [1]
+
+
 @pytest.mark.parametrize(("query", "field"), [
     ({"to": "2030-01-01T00:00:00Z"}, "from"),
     ({"from": "2030-01-01T00:00:00Z"}, "to"),
