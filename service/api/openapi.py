@@ -25,6 +25,7 @@ from service.api import devices, refusals, responses, schemas
 from service.api.resources import MAX_PAGE, Resource, filterable, json_response
 from service.auth import PUBLIC, public
 from service.context import services
+from service.decisions import export as decision_export
 
 bp = Blueprint("openapi", __name__)
 
@@ -76,7 +77,6 @@ class Page:
 
 _TEXT = "text"  # marks a plain-text answer
 _NOTHING = "nothing"  # marks an answer without a body (304)
-_NDJSON = "ndjson"  # marks an answer of JSON lines
 
 # Answers of the routes that are not a `Resource`'s, by endpoint: status -> body. Problems
 # `refusals` does not read from the route (a conflict, an unknown id in a body) are named too.
@@ -88,7 +88,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "decisions.create_decision": {"200": responses.Decision, "404": responses.Problem},
     "decisions.create_batch": {"200": responses.Batch},
     "decisions.get_decision": {"200": responses.DecisionGiven},
-    "decisions.export_decisions": {"200": _NDJSON},
+    "decisions.export_decisions": {"200": decision_export.ANSWER},
     "decisions.lookup_decision": {"200": responses.Decision, "304": _NOTHING,
                                   "404": responses.Problem},
     "devices.register_devices": {"200": responses.DeviceRegistration,
@@ -181,15 +181,7 @@ QUERIES: dict[str, list[dict[str, Any]]] = {
          "Judge with the data as the service knew it then.",
          "schema": TypeAdapter(schemas.Instant).json_schema()},
     ],
-    "decisions.export_decisions": [
-        {"name": "from", "in": "query", "required": True, "description":
-         "The first instant exported (a date: its midnight UTC).",
-         "schema": TypeAdapter(schemas.Instant).json_schema()},
-        {"name": "to", "in": "query", "required": True, "description":
-         "The instant the export stops before: after `from`, at most 366 days later. A range "
-         "ending more than a minute ago is complete (decisions reach the log moments after "
-         "they are answered).", "schema": TypeAdapter(schemas.Instant).json_schema()},
-    ],
+    "decisions.export_decisions": decision_export.PARAMETERS,
 }
 # Headers of a decision's answer, which HTTP caches read.
 _CACHING = {
@@ -362,11 +354,8 @@ def _resource_answers(endpoint: str, resource: Resource
 def _answer(body: Any, description: str) -> dict[str, Any]:
     if body == _NOTHING:
         return {"description": description}
-    if body == _NDJSON:
-        return {"description": f"{description}: one decision a line, as "
-                "`GET /api/v1/decisions/{decision_id}` gives it (a `DecisionGiven`), ordered "
-                "by `evaluated_at`.", "content": {"application/x-ndjson": {"schema": {
-                    "type": "string"}}}}
+    if isinstance(body, dict):  # described where it is made (e.g. a stream of JSON lines)
+        return {"description": description, **body}
     if body == _TEXT:
         return {"description": description, "content": {"text/plain": {"schema": {
             "type": "string"}}}}

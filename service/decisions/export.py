@@ -32,6 +32,18 @@ PAGE = 1_000
 LONGEST = timedelta(days=366)  # one export a year at most: a longer one, year by year
 _BODIES_KEPT = 10_000
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
+# How the API document describes the route (service.api.openapi).
+PARAMETERS = [
+    {"name": "from", "in": "query", "required": True, "schema": _INSTANT.json_schema(),
+     "description": "The first instant exported (a date: its midnight UTC)."},
+    {"name": "to", "in": "query", "required": True, "schema": _INSTANT.json_schema(),
+     "description": "The instant the export stops before: after `from`, at most 366 days "
+                    "later. A range that ended more than a minute ago is complete (decisions "
+                    "reach the log moments after they are answered)."},
+]
+ANSWER = {"content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+          "description": "One decision a line, as `GET /api/v1/decisions/{decision_id}` gives "
+                         "it (a `DecisionGiven`), ordered by `evaluated_at`."}
 
 
 def instant(name: str, raw: str | None) -> datetime:

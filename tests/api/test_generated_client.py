@@ -48,9 +48,13 @@ def served(database: str, redis_url: str) -> Iterator[str]:
 def generated(served: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     """The client package generated from the document the server serves, imported."""
     tmp_path = tmp_path_factory.mktemp("client")
+    config = tmp_path / "config.json"  # the decision export's JSON lines read as bytes
+    config.write_text('{"content_type_overrides": '
+                      '{"application/x-ndjson": "application/octet-stream"}}')
     made = subprocess.run(
         [BIN / "openapi-python-client", "generate", "--url", f"{served}/api/v1/openapi.json",
-         "--output-path", tmp_path / PACKAGE, "--meta", "none", "--fail-on-warning"],
+         "--output-path", tmp_path / PACKAGE, "--meta", "none", "--fail-on-warning",
+         "--config", config],
         capture_output=True, text=True, timeout=120,
         env={"PATH": f"{BIN}:/usr/bin:/bin"})  # its ruff hooks format the code
     assert made.returncode == 0, made.stdout + made.stderr
