@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import orjson
+import pytest
 import sqlalchemy as sa
+import time_machine
 from alembic import command
 
 from config.settings import Settings
@@ -19,6 +21,7 @@ from service.store import partitions
 from service.store.db import engine_for, read_session, write_session
 from service.store.migrate import alembic_config, upgrade
 from service.store.models import AuditEntry, UTCDateTime
+from workers import jobs
 
 NOW = datetime(2031, 5, 14, 12, 0, tzinfo=UTC)
 
@@ -147,3 +150,17 @@ def test_the_migration_keeps_every_logged_decision_and_its_body(database_url: st
     assert [(d, str(m)) for d, m in kept] == [("1" * 32, "2024-03-01")]  # unused body gone
     if engine_for(database_url).dialect.name == "postgresql":
         assert date(2024, 3, 1) in months(database_url) and in_default(database_url) == 0
+
+
+def test_the_scheduled_job_makes_the_months_ahead_of_the_clock(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ELIG_DECISION_LOG_RETENTION_MONTHS", "60")
+    with time_machine.travel(NOW, tick=False):
+        done = jobs.keep_decision_log()
+    assert done["dropped"] == []
+    if engine_for(database_url).dialect.name == "postgresql":
+        assert {date(2031, m, 1) for m in (5, 6, 7)} <= set(months(database_url))
+        assert "decision_log_2031_07" in done["made"]
+    else:
+        assert done["made"] == []
