@@ -11,6 +11,7 @@ SCHEDULES = {
     "workers.jobs.recompute": "*/15 * * * *",  # a backstop for missed answer expiries
     "workers.jobs.verify_audit_chain": "17 * * * *",
     "workers.jobs.forget_idempotency_keys": "43 * * * *",
+    "workers.jobs.keep_decision_log": "29 * * * *",  # months ahead; months past retention
 }
 # The production default source: the CSL bulk file (disabled until an admin enables it).
 CSL_BULK_URL = "https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.json"

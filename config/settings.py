@@ -51,6 +51,9 @@ class Settings:
     # for SQLite, whose commits here (WAL, synchronous=NORMAL) survive processes, not power.
     decision_log_fsync: str = "auto"
     decision_log_queue: int = 20000
+    # How long the decision log is kept, in whole months (60: five years, as 15 CFR 762.6
+    # asks of export records); a month goes once all of it is older than that.
+    decision_log_retention_months: int = 60
     web_workers: int = 2
     # Threads per web worker: requests waiting on the decision log's group commit hold one.
     web_threads: int = 8

@@ -74,7 +74,7 @@ def claim(database_url: str, api_key_id: str, now: datetime) -> Claim | Response
         if row is None or row.created_at <= now - KEEP:
             row = session.merge(IdempotencyKey(
                 api_key_id=api_key_id, key=key, fingerprint=fingerprint, created_at=now,
-                claimed_at=now, decision_id=new_request_id(), status=None, headers=None,
+                claimed_at=now, decision_id=new_request_id(now), status=None, headers=None,
                 body=None))
             return Claim(api_key_id, key, str(row.decision_id), retried=False)
         if row.fingerprint != fingerprint:

@@ -117,6 +117,13 @@ def forget_idempotency_keys() -> int:
     return forget(from_env().database_url, clock.now())
 
 
+def keep_decision_log() -> dict[str, Any]:
+    """Make the decision log's months ahead and drop those past retention (hourly)."""
+    from service.decisions.upkeep import keep
+
+    return keep(from_env(), clock.now())
+
+
 def verify_audit_chain() -> dict[str, int | None]:
     """Check the audit log's hash chain; fail loudly (and so visibly in RQ) if it is broken."""
     with read_session(from_env().database_url) as session:

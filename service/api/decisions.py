@@ -15,7 +15,7 @@ from service.api.resources import json_response
 from service.api.schemas import DecisionRequest
 from service.auth import Role, requires
 from service.context import Services, services
-from service.decisions import render
+from service.decisions import export, render
 from service.decisions.answer import answer_batch, answer_one
 from service.errors import Conflict, InvalidInput, NotFound
 from service.jsonio import dumps
@@ -26,10 +26,10 @@ bp = Blueprint("decisions", __name__)
 
 
 class DecisionId(BaseConverter):
-    """A decision's id in a path, never `batch` or `lookup`: `GET /decisions/batch` is then no
-    decision's, and a 405 whose `Allow` names only what `/decisions/batch` takes (POST)."""
+    """A decision's id in a path, never `batch`, `lookup` or `export`: `GET /decisions/batch` is
+    then no decision's, and a 405 whose `Allow` names only what `/decisions/batch` takes."""
 
-    regex = r"(?!(?:batch|lookup)\Z)[^/]+"
+    regex = r"(?!(?:batch|lookup|export)\Z)[^/]+"
 
 
 @bp.record_once
@@ -169,6 +169,23 @@ def _given_before(ctx: Services, held: idempotency.Claim | None) -> dict[str, An
         return None
     given = ctx.decision_log.fetch(held.decision_id)
     return None if given is None else {k: v for k, v in given.items() if k != "request"}
+
+
+@bp.get("/decisions/export")
+@requires(Role.VIEWER)
+def export_decisions() -> Response:
+    """Every decision logged in [from, to) as NDJSON, for auditors: `viewer`, as the
+    dashboard's decision search (a key that can read one decision by id reads no list)."""
+    unknown = sorted(set(request.args) - {"from", "to"})
+    if unknown:
+        raise InvalidInput(f"Unknown query parameters: {', '.join(unknown)}.",
+                           [{"field": name, "message": "not an export parameter"}
+                            for name in unknown])
+    since = export.instant("from", request.args.get("from"))
+    until = export.instant("to", request.args.get("to"))
+    export.check_range(since, until)
+    database_url = services().settings.database_url
+    return Response(export.lines(database_url, since, until), mimetype="application/x-ndjson")
 
 
 @bp.get("/decisions/<decision_id:decision_id>")

@@ -25,6 +25,7 @@ from service.api import devices, refusals, responses, schemas
 from service.api.resources import MAX_PAGE, Resource, filterable, json_response
 from service.auth import PUBLIC, public
 from service.context import services
+from service.decisions import export as decision_export
 
 bp = Blueprint("openapi", __name__)
 
@@ -93,6 +94,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "decisions.create_decision": {"200": responses.Decision, "404": responses.Problem},
     "decisions.create_batch": {"200": responses.Batch},
     "decisions.get_decision": {"200": responses.DecisionGiven},
+    "decisions.export_decisions": {"200": decision_export.ANSWER},
     "decisions.lookup_decision": {"200": responses.Decision, "304": _NOTHING,
                                   "404": responses.Problem},
     "devices.register_devices": {"200": responses.DeviceRegistration,
@@ -116,6 +118,7 @@ OPERATION_IDS = {
     "openapi.openapi": "getOpenApiDocument",
     "decisions.create_batch": "createDecisionBatch",
     "decisions.lookup_decision": "getDecisionByQuery",
+    "decisions.export_decisions": "getDecisionExport",
     "licences.amend": "createLicenceAmendment",
     "webhooks.list_messages": "listWebhookMessages",
 }
@@ -186,6 +189,7 @@ QUERIES: dict[str, list[dict[str, Any]]] = {
          "Judge with the data as the service knew it then.",
          "schema": TypeAdapter(schemas.Instant).json_schema()},
     ],
+    "decisions.export_decisions": decision_export.PARAMETERS,
 }
 # Headers of a decision's answer, which HTTP caches read.
 _CACHING = {
@@ -363,6 +367,8 @@ def _resource_answers(endpoint: str, resource: Resource
 def _answer(body: Any, description: str) -> dict[str, Any]:
     if body == _NOTHING:
         return {"description": description}
+    if isinstance(body, dict):  # described where it is made (e.g. a stream of JSON lines)
+        return {"description": description, **body}
     if body == _TEXT:
         return {"description": description, "content": {"text/plain": {"schema": {
             "type": "string"}}}}

@@ -29,7 +29,7 @@ def answer_one(services: Services, raw: Any, req: DecisionRequest, now: datetime
     """Answer one request, logged under `decision_id` (by default a new one): the answer's
     bytes and the decision they give."""
     snapshot = services.snapshots.current
-    record = LogRecord(decision_id or new_request_id(), now, key_id, snapshot.data_version)
+    record = LogRecord(decision_id or new_request_id(now), now, key_id, snapshot.data_version)
     asked = moment(services, snapshot, now)
     judged = judge_at(asked, req)
     at = iso(req.at) if req.at else asked.now_iso
@@ -45,7 +45,7 @@ def answer_batch(services: Services, items: list[Any], now: datetime, key_id: st
     failed unexpectedly) and does not fail the others. Return the whole answer,
     `{"results": [...]}`, as bytes."""
     snapshot = services.snapshots.current  # one data version for the whole batch
-    record = LogRecord(request_id or new_request_id(), now, key_id, snapshot.data_version)
+    record = LogRecord(request_id or new_request_id(now), now, key_id, snapshot.data_version)
     asked = moment(services, snapshot, now)
     results: list[bytes] = []
     answered: list[Judged] = []

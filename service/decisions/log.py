@@ -28,12 +28,13 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 
+from service import clock
 from service.decisions import journal
 from service.decisions.judged import Judged
 from service.decisions.render import render_dict
@@ -42,17 +43,40 @@ from service.jsonio import iso
 from service.store import decision_rows
 from service.store.db import engine_for, read_session, sqlite_writer
 from service.store.models import DecisionBody, DecisionLogEntry
+from service.store.partitions import month_of
 
 log = logging.getLogger(__name__)
 _KNOWN_DIGESTS = 100_000
+_BODIES_KEPT = 10_000  # bodies read back and kept, a few MB
 _DECISION_ID = re.compile(r"([A-Za-z0-9_]{1,40})(?:\.([0-9]{1,6}))?")
+_TIMED_ID = re.compile(r"d_[0-9a-f]{24}")
+# A request is evaluated moments after its id is made (an Idempotency-Key's claim makes it
+# first, and a retry within the key's day reuses it); a read looks this far either side of
+# the id's instant: one month's partition, two near a month's turn.
+_ID_SLACK = timedelta(days=2)
+_ROW = sa.select(DecisionLogEntry.items, DecisionLogEntry.evaluated_at).where(
+    DecisionLogEntry.id == sa.bindparam("id"))
+_ROW_NEAR = _ROW.where(DecisionLogEntry.evaluated_at >= sa.bindparam("low"),
+                       DecisionLogEntry.evaluated_at < sa.bindparam("high"))
+_ROW_ANYWHERE = _ROW.limit(1)
 # A logged request read back: its items, when it was judged, and the bodies found with it
 # (a journal line carries those it stored first; the rest are in the database).
 _Found = tuple[list[Any], datetime, dict[str, str]]
 
 
-def new_request_id() -> str:
-    return "d_" + secrets.token_hex(10)
+def new_request_id(at: datetime | None = None) -> str:
+    """A new request id carrying the instant it was made, so that reading it back looks in
+    that month's partition only: `d_` + 12 hex of Unix milliseconds + 12 random hex. (Ids
+    before this were `d_` + 20 random hex; those are still read, from every month.)"""
+    ms = int((at or clock.now()).timestamp() * 1000)
+    return f"d_{ms:012x}{secrets.token_hex(6)}"
+
+
+def id_instant(request_id: str) -> datetime | None:
+    """The instant a request id was made, for ids that carry one."""
+    if not _TIMED_ID.fullmatch(request_id):
+        return None
+    return datetime.fromtimestamp(int(request_id[2:14], 16) / 1000, UTC)
 
 
 @dataclass
@@ -96,7 +120,9 @@ class DecisionLog:
         self._room = threading.Condition(self._lock)
         self._waiting: list[_Pending] = []
         self._committing = False
-        self._stored: set[str] = set()  # body digests this process knows are in the database
+        # (body digest, month) pairs this process knows are in the database
+        self._stored: set[tuple[str, date]] = set()
+        self._bodies: dict[str, str] = {}  # bodies read back, by digest (see _stored_body)
         self._shipping = threading.Lock()
         self._shipper_pid = 0
         self._pause = threading.Event()  # never set: the shipper's wait between rounds
@@ -149,7 +175,8 @@ class DecisionLog:
 
     def _commit(self, group: list[_Pending]) -> None:
         records = [pending.record for pending in group]
-        bodies = {d: b for r in records for d, b in r.bodies.items() if d not in self._stored}
+        bodies = {d: b for r in records for d, b in r.bodies.items()
+                  if (d, month_of(r.evaluated_at)) not in self._stored}
         rows = [r.row() for r in records]
         try:
             if self.journal is not None:
@@ -167,11 +194,11 @@ class DecisionLog:
     def _insert(self, rows: journal.Rows, bodies: journal.Bodies, skip_known: bool = False
                 ) -> None:
         with sqlite_writer(self.database_url):
-            decision_rows.write(engine_for(self.database_url), rows, bodies.items(),
-                                skip_known=skip_known)
+            stored = decision_rows.write(engine_for(self.database_url), rows, bodies,
+                                         skip_known=skip_known)
         if len(self._stored) > _KNOWN_DIGESTS:
             self._stored.clear()
-        self._stored.update(bodies)
+        self._stored.update(stored)
 
     def start(self) -> None:
         """Start this process's shipping thread, once per process (after any fork)."""
@@ -220,7 +247,7 @@ class DecisionLog:
         items, evaluated_at, bodies = found
         for item_index, request, at, digest in items:
             if item_index == wanted:
-                body = bodies.get(digest) or self._stored_body(digest)
+                body = bodies.get(digest) or self._stored_body(digest, evaluated_at)
                 given = render_dict(orjson.loads(body or "{}"), decision_id, at,
                                     iso(evaluated_at))
                 return {**given, "request": request}
@@ -232,17 +259,45 @@ class DecisionLog:
                    (self._stored_row, self._journal_row, self._stored_row))
 
     def _stored_row(self, request_id: str) -> _Found | None:
-        with read_session(self.database_url) as session:
-            row = session.get(DecisionLogEntry, request_id)
-            if row is None:
-                return None
-            items, evaluated_at = orjson.loads(row.items), row.evaluated_at
-        return items, evaluated_at, {}
+        """The stored row of a request: by id and the instant it carries, which the database
+        prunes to that month's partition (a request is always evaluated within `_ID_SLACK`
+        of its id's instant); an id in the format before looks in every month."""
+        made = id_instant(request_id)
+        if made is not None:
+            row = self._first(_ROW_NEAR, {"id": request_id, "low": made - _ID_SLACK,
+                                          "high": made + _ID_SLACK})
+        else:
+            row = self._first(_ROW_ANYWHERE, {"id": request_id})
+        if row is None:
+            return None
+        return orjson.loads(row.items), row.evaluated_at, {}
 
-    def _stored_body(self, digest: str) -> str | None:
+    def _first(self, query: sa.Executable, values: dict[str, Any]) -> Any:
+        """The first row of a one-statement read. On PostgreSQL outside any transaction (one
+        round trip, not four: no BEGIN, isolation or ROLLBACK needed for a single read)."""
+        engine = engine_for(self.database_url)
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                return conn.execute(query, values).first()
         with read_session(self.database_url) as session:
-            return session.scalar(sa.select(DecisionBody.body)
-                                  .where(DecisionBody.digest == digest))
+            return session.execute(query, values).first()
+
+    def _stored_body(self, digest: str, evaluated_at: datetime) -> str | None:
+        """A body by digest, from its row's month (any month's copy is the same text, the
+        digest being its hash, so bodies read are remembered: most fetches then make one
+        query, not two)."""
+        known = self._bodies.get(digest)
+        if known is not None:
+            return known
+        query = sa.select(DecisionBody.body).where(DecisionBody.digest == digest)
+        with read_session(self.database_url) as session:
+            body = (session.scalar(query.where(DecisionBody.month == month_of(evaluated_at)))
+                    or session.scalar(query.limit(1)))
+        if body is not None:
+            if len(self._bodies) >= _BODIES_KEPT:
+                self._bodies.clear()
+            self._bodies[digest] = body
+        return body
 
     def _journal_row(self, request_id: str) -> _Found | None:
         if self.journal is None:

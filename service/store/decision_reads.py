@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from service.store.db import read_session
 from service.store.models import DataVersion, DecisionBody, DecisionLogEntry, UTCDateTime
+from service.store.partitions import add_months, month_of
 
 # Per dialect: the digest of every item of the rows in range, counted, with its verdict and basis.
 _COUNTS = {
@@ -32,25 +33,36 @@ _COUNTS = {
               FROM decision_log AS l, json_each(l.items) AS i
               WHERE l.evaluated_at >= :since AND l.evaluated_at < :until
               GROUP BY digest) AS c
-        JOIN decision_bodies AS b ON b.digest = c.digest""",
+        JOIN decision_bodies AS b ON b.digest = c.digest AND b.month = :month""",
     "postgresql": """
         SELECT CAST(b.body AS json) ->> 'verdict', CAST(b.body AS json) ->> 'basis', c.n
         FROM (SELECT i.item ->> 3 AS digest, count(*) AS n
               FROM decision_log AS l, json_array_elements(CAST(l.items AS json)) AS i(item)
               WHERE l.evaluated_at >= :since AND l.evaluated_at < :until
               GROUP BY 1) AS c
-        JOIN decision_bodies AS b ON b.digest = c.digest""",
+        JOIN decision_bodies AS b ON b.digest = c.digest AND b.month = :month""",
 }
 
 
 def counts(database_url: str, since: datetime, until: datetime) -> dict[tuple[str, str], int]:
-    """How many decisions were given in `[since, until)`, by (verdict, basis)."""
+    """How many decisions were given in `[since, until)`, by (verdict, basis).
+
+    Bodies are stored per month of the rows using them, so the range is counted a month at
+    a time, each month's items joined with that month's bodies."""
+    found: dict[tuple[str, str], int] = {}
     with read_session(database_url) as session:
         sql = sa.text(_COUNTS[session.get_bind().dialect.name]).bindparams(
-            sa.bindparam("since", type_=UTCDateTime()), sa.bindparam("until", type_=UTCDateTime()))
-        found: dict[tuple[str, str], int] = {}
-        for verdict, basis, n in session.execute(sql, {"since": since, "until": until}):
-            found[(verdict, basis)] = found.get((verdict, basis), 0) + int(n)
+            sa.bindparam("since", type_=UTCDateTime()), sa.bindparam("until", type_=UTCDateTime()),
+            sa.bindparam("month", type_=sa.Date()))
+        start = since
+        while start < until:
+            month = month_of(start)
+            turn = datetime(*add_months(month, 1).timetuple()[:3], tzinfo=UTC)
+            end = min(until, turn)
+            for verdict, basis, n in session.execute(
+                    sql, {"since": start, "until": end, "month": month}):
+                found[(verdict, basis)] = found.get((verdict, basis), 0) + int(n)
+            start = end
     return found
 
 
@@ -114,6 +126,34 @@ def rows_before(database_url: str, before: tuple[datetime, str] | None,
     with read_session(database_url) as session:
         return [LogRow(r.id, r.evaluated_at, r.data_version, orjson.loads(r.items))
                 for r in session.execute(query)]
+
+
+def rows_after(database_url: str, after: tuple[datetime, str] | None, since: datetime,
+               until: datetime, limit: int) -> list[LogRow]:
+    """Up to `limit` log rows of `[since, until)`, oldest first, from just past `after`."""
+    log = DecisionLogEntry
+    query = sa.select(log.id, log.evaluated_at, log.data_version, log.items).where(
+        log.evaluated_at >= (after[0] if after else since), log.evaluated_at < until)
+    if after is not None:
+        # `>=` alone reads through the index; the rows of that very instant are then cut.
+        query = query.where(sa.not_(sa.and_(log.evaluated_at == after[0], log.id <= after[1])))
+    query = query.order_by(log.evaluated_at, log.id).limit(limit)
+    with read_session(database_url) as session:
+        return [LogRow(r.id, r.evaluated_at, r.data_version, orjson.loads(r.items))
+                for r in session.execute(query)]
+
+
+def bodies(database_url: str, wanted: Iterable[tuple[str, date]]
+           ) -> dict[tuple[str, date], str]:
+    """The stored bodies named by (digest, month)."""
+    pairs = sorted(set(wanted))
+    if not pairs:
+        return {}
+    body = DecisionBody
+    with read_session(database_url) as session:
+        rows = session.execute(sa.select(body.digest, body.month, body.body).where(
+            sa.tuple_(body.digest, body.month).in_(pairs)))
+        return {(digest, month): text for digest, month, text in rows}
 
 
 def outcomes(database_url: str, digests: Iterable[str]) -> dict[str, tuple[str, str]]:

@@ -18,5 +18,10 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to `revision`."""
+    """Bring the database at `url` to `revision`, and make the decision log's partitions for
+    this month and the next ones (so a fresh deployment never writes into a missing month)."""
+    from service import clock
+    from service.store.partitions import ensure_ahead
+
     command.upgrade(alembic_config(url), revision)
+    ensure_ahead(url, clock.now())

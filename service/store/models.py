@@ -8,7 +8,7 @@ state, and a version whose `deleted` is true withdraws the record from that time
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -205,11 +205,14 @@ class AuditEntry(Base):
 
 
 class DecisionLogEntry(Base):
-    """One decision request as answered: a single decision or a whole batch."""
+    """One decision request as answered: a single decision or a whole batch.
+
+    On PostgreSQL the table is partitioned by month of `evaluated_at`, hence the key (id,
+    evaluated_at); see service.store.partitions."""
 
     __tablename__ = "decision_log"
     id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    evaluated_at: Mapped[datetime] = mapped_column(index=True)
+    evaluated_at: Mapped[datetime] = mapped_column(primary_key=True, index=True)
     api_key_id: Mapped[str | None] = mapped_column(sa.String(40))
     data_version: Mapped[str] = mapped_column(sa.String(20))
     size: Mapped[int]
@@ -218,10 +221,12 @@ class DecisionLogEntry(Base):
 
 
 class DecisionBody(Base):
-    """The part of an answer shared by every request in one decision's window, stored once."""
+    """The part of an answer shared by every request in one decision's window, stored once
+    per month of the log rows that use it (so dropping a month keeps every kept row's body)."""
 
     __tablename__ = "decision_bodies"
     digest: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)  # first day of the rows' month
     body: Mapped[str] = mapped_column(sa.Text)
 
 

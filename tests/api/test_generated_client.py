@@ -48,7 +48,8 @@ def served(database: str, redis_url: str) -> Iterator[str]:
 def generated(served: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     """The client package generated from the document the server serves, imported."""
     tmp_path = tmp_path_factory.mktemp("client")
-    # A device file is text of its own type; the generator sends such bodies as bytes.
+    # Device files and the decision export's JSON lines are text of their own types; the
+    # generator sends and reads such bodies as bytes.
     config = tmp_path / "config.json"
     config.write_text('{"content_type_overrides": {"application/x-ndjson": '
                       '"application/octet-stream", "text/csv": "application/octet-stream"}}')
