@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 import traceback
 
@@ -32,9 +33,16 @@ def _run(part: str) -> list[Figure]:
     except Exception as exc:  # one failing part must not hide the others' figures
         traceback.print_exc(limit=3, file=sys.stdout)
         return [(f"{part}", f"error: {type(exc).__name__}: {exc}", "", False)]
-    for name, value, target, met in figures:
-        print(f"  {name}: {value} (target {target}) {'met' if met else 'MISSED'}", flush=True)
+    for figure in figures:
+        print(f"  {_shown(*figure)}", flush=True)
     return figures
+
+
+def _shown(name: str, value: str, target: str, met: bool) -> str:
+    """A figure with its target and whether it is met; one without a target is context."""
+    if target.strip("-() ") == "":
+        return f"{name}: {value}"
+    return f"{name}: {value} (target {target}, {'met' if met else 'MISSED'})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,10 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if unknown := set(args.parts) - set(PARTS):
         parser.error(f"unknown part {', '.join(sorted(unknown))}; the parts: {', '.join(PARTS)}")
+    # The parts write with no Redis to tell: its warnings, once per write, would bury the figures.
+    logging.disable(logging.WARNING)
     figures = [figure for part in args.parts or PARTS for figure in _run(part)]
     print()
-    print(" ".join(f"{name}={value} ({target}{'' if met else ', MISSED'})"
-                   for name, value, target, met in figures))
+    print(" · ".join(_shown(*figure) for figure in figures))
     return 0
 
 

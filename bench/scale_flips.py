@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from bench import pgdb
 from config.settings import Settings
 from service import create_app
+from service.device_index import NoDevices
 from service.flips import recompute
 from service.keys import create_key
 from service.screening import MATCHER_VERSION
@@ -70,7 +71,7 @@ def _backend(name: str, url: str, vendors: int, models: int, updates: int,
     revoked_s = _revoke(settings, licence_id, now)
     later = now + timedelta(seconds=1)
     after, after_s = _timed(lambda: recompute(settings, lambda: later))
-    snapshot_s = _timed(lambda: {"built": build_snapshot(url, later)})[1]
+    snapshot_s = _timed(lambda: {"built": build_snapshot(url, later, NoDevices())})[1]
     return [
         (f"{name} setup: {devices:,} devices, {models:,} models bulk-inserted (s)",
          f"{filled:.1f}", "-", True),
