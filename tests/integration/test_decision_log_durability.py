@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import re
 import signal
-import threading
 from pathlib import Path
 
 import orjson
 import requests
 import sqlalchemy as sa
 
+from tests.background import Background
 from tests.feeds.feed_server import wait_for
 from tests.integration.web_server import WebServer
 
@@ -25,27 +25,16 @@ QUESTION = {"device": {"vendor": "Acme Phones Ltd", "model": "A1"},
                        "enhances_functionality": False}}
 
 
-class Askers:
+class Askers(Background):
     """Four clients asking single and batch decisions as fast as they are answered; each
     remembers the decision ids it got a 200 for."""
 
     def __init__(self, url: str, key: dict[str, str]) -> None:
         self.url, self.key = url, key
         self.given: list[str] = []
-        self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._ask, args=(n,)) for n in range(4)]
+        super().__init__(4)
 
-    def __enter__(self) -> Askers:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=30)
-
-    def _ask(self, n: int) -> None:
+    def _run(self, n: int) -> None:
         with requests.Session() as session:
             while not self._stop.is_set():
                 batch = n == 0

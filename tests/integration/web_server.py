@@ -73,17 +73,7 @@ class WebServer:
         """SIGTERM; return the exit status, or None if it had not stopped within `seconds`
         and its process group was killed."""
         process, self.process = self.process, None
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=seconds)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
-                return None
-        return process.returncode
+        return None if process is None else terminate(process, seconds)
 
     def said(self) -> str:
         return self.log.read_text(errors="replace")
@@ -138,3 +128,17 @@ def _read(path: Path | str) -> bytes:
         return Path(path).read_bytes()
     except OSError:  # the process ended while we looked
         return b""
+
+
+def terminate(process: subprocess.Popen[bytes], seconds: float = 30) -> int | None:
+    """SIGTERM, as a supervisor (or `docker stop`) sends; return the exit status, or None if
+    it had not stopped within `seconds` and its process group was killed."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+            return None
+    return process.returncode

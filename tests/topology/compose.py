@@ -23,7 +23,7 @@ import requests
 import yaml
 
 from tests.integration.test_serve import ROOT, free_port, wait_until_live
-from tests.integration.web_server import children
+from tests.integration.web_server import children, terminate
 from tests.pipeline.test_worker_kill import descendants
 
 COMPOSE = ROOT / "docker-compose.yml"
@@ -88,14 +88,8 @@ class Part:
     def stop(self, seconds: float = 30) -> None:
         """SIGTERM, as `docker stop` sends; SIGKILL to the group if it hangs."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=seconds)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+        if process is not None:
+            terminate(process, seconds)
 
     def pids(self) -> list[int]:
         assert self.process is not None

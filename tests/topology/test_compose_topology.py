@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from rq.job import Job
 from rq.registry import FinishedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from service import outbox
+from tests.background import Background
 from tests.conftest import Databases, make_keys
 from tests.feeds.feed_server import FeedServer, wait_for
 from tests.integration.test_decision_log_durability import QUESTION, logged
@@ -142,7 +142,7 @@ def test_a_refresh_is_run_once_by_two_competing_workers(topology: Topology) -> N
     assert topology.feeds.count("/once.json") == len(shown["refreshes"])
 
 
-class Load:
+class Load(Background):
     """Clients on one web instance: decisions, and every fifth request a write (a vendor).
     Each remembers what it got a 2xx for, and counts the requests that got none."""
 
@@ -151,18 +151,7 @@ class Load:
         self.decisions: list[str] = []
         self.vendors: list[str] = []
         self.failed = 0
-        self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._run, args=(n,)) for n in range(2)]
-
-    def __enter__(self) -> Load:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=30)
+        super().__init__(2)
 
     def answered(self) -> int:
         return len(self.decisions) + len(self.vendors)
