@@ -20,10 +20,12 @@ short write, so answers keep flowing while it runs.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from service.store.db import engine_for, write_session
 
@@ -107,25 +109,31 @@ def months_present(database_url: str) -> list[date]:
     return sorted(date(int(m[2]), int(m[3]), 1) for m in found if m)
 
 
-def drop_before(database_url: str, now: datetime, retention_months: int
-                ) -> list[dict[str, str | int]]:
+Dropped = dict[str, str | int]  # {"month", "rows"}: a month gone, with its rows counted before
+Record = Callable[[Session, Dropped], None]
+
+
+def drop_before(database_url: str, now: datetime, retention_months: int, record: Record
+                ) -> list[Dropped]:
     """Drop the decision log's months wholly older than `retention_months` before `now`'s
-    month; return one entry per month dropped: {"month", "rows"} (rows counted before)."""
+    month; return one entry per month dropped. `record` is called with each, in the write
+    transaction that drops it, so a month is never gone without its record (the audit)."""
     if retention_months < 1:
         raise ValueError("decision_log_retention_months must be at least 1")
     cutoff = add_months(month_of(now), -retention_months)  # months before this one go
     engine = engine_for(database_url)
     if engine.dialect.name == "postgresql":
-        return _drop_partitions(database_url, cutoff)
-    return _delete_chunks(database_url, cutoff)
+        return _drop_partitions(database_url, cutoff, record)
+    return _delete_chunks(database_url, cutoff, record)
 
 
-def _drop_partitions(database_url: str, cutoff: date) -> list[dict[str, str | int]]:
-    dropped: list[dict[str, str | int]] = []
+def _drop_partitions(database_url: str, cutoff: date, record: Record) -> list[Dropped]:
+    dropped: list[Dropped] = []
     for month in months_present(database_url):
         if month >= cutoff:
             break
-        with engine_for(database_url).begin() as conn:
+        with write_session(database_url) as session:  # DDL is transactional on PostgreSQL
+            conn = session.connection()
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
             name = _name("decision_log", month)
             if conn.scalar(sa.text("SELECT to_regclass(:n)"), {"n": name}) is None:
@@ -136,19 +144,23 @@ def _drop_partitions(database_url: str, cutoff: date) -> list[dict[str, str | in
                 if conn.scalar(sa.text("SELECT to_regclass(:n)"), {"n": part}) is not None:
                     conn.execute(sa.text(f"ALTER TABLE {table} DETACH PARTITION {part}"))
                     conn.execute(sa.text(f"DROP TABLE {part}"))
-        dropped.append({"month": month.isoformat()[:7], "rows": rows})
-    with engine_for(database_url).begin() as conn:  # strays in DEFAULT past retention
+            dropped.append({"month": month.isoformat()[:7], "rows": rows})
+            record(session, dropped[-1])
+    with write_session(database_url) as session:  # strays in DEFAULT past retention
+        conn = session.connection()
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
         low = _bound("decision_log", cutoff)
-        strays = conn.execute(sa.text(
-            f"DELETE FROM decision_log_default WHERE evaluated_at < {low}")).rowcount
+        strays = cast(sa.CursorResult[Any], conn.execute(sa.text(
+            f"DELETE FROM decision_log_default WHERE evaluated_at < {low}"))).rowcount
         conn.execute(sa.text(f"DELETE FROM decision_bodies_default WHERE month < '{cutoff}'"))
-    if strays:
-        dropped.append({"month": f"before {cutoff.isoformat()[:7]} (default)", "rows": strays})
+        if strays:
+            dropped.append({"month": f"before {cutoff.isoformat()[:7]} (default)",
+                            "rows": strays})
+            record(session, dropped[-1])
     return dropped
 
 
-def _delete_chunks(database_url: str, cutoff: date) -> list[dict[str, str | int]]:
+def _delete_chunks(database_url: str, cutoff: date, record: Record) -> list[Dropped]:
     low = f"{cutoff.isoformat()} 00:00:00.000000"  # SQLite stores instants as this text
     total = 0
     while True:
@@ -160,7 +172,11 @@ def _delete_chunks(database_url: str, cutoff: date) -> list[dict[str, str | int]
         total += gone
         if gone < _CHUNK:
             break
-    with write_session(database_url) as session:
+    dropped: list[Dropped] = []
+    with write_session(database_url) as session:  # the bodies, and the record, last
         session.execute(sa.text("DELETE FROM decision_bodies WHERE month < :m"),
                         {"m": cutoff.isoformat()})
-    return [{"month": f"before {cutoff.isoformat()[:7]}", "rows": total}] if total else []
+        if total:
+            dropped.append({"month": f"before {cutoff.isoformat()[:7]}", "rows": total})
+            record(session, dropped[-1])
+    return dropped
